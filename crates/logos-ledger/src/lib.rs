@@ -1,1 +1,57 @@
-//! placeholder
+//! The LOGOS ledger format, independent of any database.
+//!
+//! - [`Event`]: every architecture change (node created, edge added/removed,
+//!   capability granted, promoted, deprecated, migrated, keyring/policy
+//!   changed, execution recorded);
+//! - [`Entry`]: seq, previous entry hash, actor, host timestamp, event and
+//!   optional signatures, with a canonical postcard encoding and a SHA-256
+//!   entry hash;
+//! - [`ChainVerifier`] / [`verify_chain`]: checks any sequence of encoded
+//!   entries and names the first bad seq and why;
+//! - [`rebuild`]: the graph as a fold over events (event sourcing).
+//!
+//! It is not storage: it never opens a file or a database. `logos-store`
+//! persists entries; auditors can verify an exported ledger with this crate alone.
+//!
+//! ```
+//! use logos_core::Actor;
+//! use logos_ledger::{Entry, Event, Keyring, verify_chain};
+//!
+//! let genesis = Entry {
+//!     seq: 0,
+//!     prev: [0; 32],
+//!     actor: Actor::Host,
+//!     timestamp_ms: 1_700_000_000_000,
+//!     event: Event::Genesis { origin: "example.org/logos".into(), keyring: Keyring::empty() },
+//!     signatures: vec![],
+//! };
+//! let policy = Entry {
+//!     seq: 1,
+//!     prev: genesis.hash(),
+//!     actor: Actor::Host,
+//!     timestamp_ms: 1_700_000_000_001,
+//!     event: Event::PolicyChanged { policy: vec![] },
+//!     signatures: vec![],
+//! };
+//! let (size, head) = verify_chain([genesis.encode(), policy.encode()])?;
+//! assert_eq!((size, head), (2, policy.hash()));
+//!
+//! // Any flipped byte is caught, and the error names the entry.
+//! let mut tampered = policy.encode();
+//! tampered[1] ^= 1;
+//! let err = verify_chain([genesis.encode(), tampered]).unwrap_err();
+//! assert_eq!(err.seq, 1);
+//! # Ok::<(), logos_ledger::ChainError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod chain;
+mod entry;
+mod event;
+mod rebuild;
+
+pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
+pub use entry::{DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
+pub use event::{Event, Keyring};
+pub use rebuild::{apply, rebuild};

@@ -1,0 +1,167 @@
+//! Ledger entries, their canonical encoding and their hashes.
+
+use logos_core::Actor;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::event::Event;
+
+/// A SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// Largest encoded entry accepted, in bytes. Manifests are bounded, so real
+/// entries are far smaller; the cap bounds work on hostile input.
+pub const MAX_ENTRY_BYTES: usize = 1 << 20;
+
+/// An Ed25519 signature attached to an entry, with the signer's public key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntrySignature {
+    /// The signer's Ed25519 public key.
+    pub key: [u8; 32],
+    /// The signature bytes.
+    #[serde(with = "sig_bytes")]
+    pub signature: [u8; 64],
+}
+
+/// One ledger entry: an event plus where it sits in the chain and who caused it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position in the ledger, from 0 (the genesis entry).
+    pub seq: u64,
+    /// Hash of the previous entry (all zeros for genesis).
+    pub prev: Hash,
+    /// Who caused the change.
+    pub actor: Actor,
+    /// When, in milliseconds since the Unix epoch, as the host said.
+    pub timestamp_ms: u64,
+    /// What changed.
+    pub event: Event,
+    /// Signatures authorising the change (for example a migration token's).
+    pub signatures: Vec<EntrySignature>,
+}
+
+/// Why bytes are not a valid entry encoding.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// More than [`MAX_ENTRY_BYTES`].
+    #[error("entry is {0} bytes; the limit is {MAX_ENTRY_BYTES}")]
+    TooLarge(usize),
+    /// postcard could not decode it.
+    #[error("entry does not decode: {0}")]
+    Malformed(String),
+    /// It decodes, but re-encoding gives different bytes (so the hash would be ambiguous).
+    #[error("entry encoding is not canonical")]
+    NotCanonical,
+}
+
+impl Entry {
+    /// The canonical encoding (postcard).
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising plain data into a Vec cannot fail: there is no I/O, no
+        // map with non-string keys and no length unknown up front.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes an entry, accepting only its canonical encoding.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(DecodeError::TooLarge(bytes.len()));
+        }
+        let entry: Entry = postcard::from_bytes(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        if entry.encode() != bytes {
+            return Err(DecodeError::NotCanonical);
+        }
+        Ok(entry)
+    }
+
+    /// The entry hash: SHA-256 of the canonical encoding. The next entry's
+    /// `prev` is this value.
+    pub fn hash(&self) -> Hash {
+        hash_encoded(&self.encode())
+    }
+}
+
+/// SHA-256 of an encoded entry.
+pub fn hash_encoded(bytes: &[u8]) -> Hash {
+    Sha256::digest(bytes).into()
+}
+
+mod sig_bytes {
+    //! serde for `[u8; 64]` (serde derives arrays only up to 32), as a
+    //! fixed-size tuple so postcard writes exactly 64 bytes with no length.
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::ser::SerializeTuple;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(64)?;
+        for b in bytes {
+            t.serialize_element(b)?;
+        }
+        t.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = [u8; 64];
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("64 signature bytes")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<[u8; 64], A::Error> {
+                let mut out = [0u8; 64];
+                for (i, slot) in out.iter_mut().enumerate() {
+                    *slot = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(i, &self))?;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_tuple(64, V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Keyring;
+
+    fn genesis() -> Entry {
+        Entry {
+            seq: 0,
+            prev: [0; 32],
+            actor: Actor::Host,
+            timestamp_ms: 1_700_000_000_000,
+            event: Event::Genesis { origin: "logos.test/ledger".into(), keyring: Keyring::empty() },
+            signatures: vec![EntrySignature { key: [1; 32], signature: [2; 64] }],
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let e = genesis();
+        assert_eq!(Entry::decode(&e.encode()), Ok(e));
+    }
+
+    #[test]
+    fn trailing_bytes_are_not_an_entry() {
+        let mut bytes = genesis().encode();
+        bytes.push(0);
+        assert!(Entry::decode(&bytes).is_err());
+    }
+
+    #[test]
+    fn non_canonical_varint_is_refused() {
+        // seq 0 is the first byte; 0x80 0x00 is a two-byte encoding of 0.
+        let bytes = genesis().encode();
+        let mut padded = vec![0x80, 0x00];
+        padded.extend_from_slice(&bytes[1..]);
+        assert!(Entry::decode(&padded).is_err());
+    }
+
+    #[test]
+    fn hash_is_sha256_of_encoding() {
+        let e = genesis();
+        let expected: Hash = Sha256::digest(e.encode()).into();
+        assert_eq!(e.hash(), expected);
+    }
+}

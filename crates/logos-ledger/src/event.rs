@@ -1,0 +1,154 @@
+//! Events: every change to the architecture, as it is written in the ledger.
+//!
+//! Variants are only ever appended to this enum (their index is part of the
+//! canonical encoding, so reordering would change every entry hash).
+
+use logos_core::{Capability, Edge, NodeId, NodeManifest};
+use serde::{Deserialize, Serialize};
+
+/// The registered human keys and how many of them must sign a migration token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keyring {
+    /// Ed25519 public keys of the humans who may sign migration tokens.
+    pub keys: Vec<[u8; 32]>,
+    /// How many distinct keys must sign (N of M).
+    pub quorum: u16,
+}
+
+impl Keyring {
+    /// An empty keyring with quorum 0: nothing that needs a token can happen.
+    pub fn empty() -> Self {
+        Self { keys: Vec::new(), quorum: 0 }
+    }
+
+    /// Whether `key` is registered.
+    pub fn contains(&self, key: &[u8; 32]) -> bool {
+        self.keys.contains(key)
+    }
+}
+
+/// One change to the architecture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The first entry of every ledger: names the log and registers the humans.
+    Genesis {
+        /// The log's origin line (what checkpoints are signed for).
+        origin: String,
+        /// Human keys and quorum.
+        keyring: Keyring,
+    },
+    /// A node was stored. Its wasm lives in the content-addressed registry;
+    /// the manifest is repeated here so the graph can be rebuilt from events.
+    NodeCreated {
+        /// SHA-256 of the wasm.
+        id: NodeId,
+        /// The node's contract.
+        manifest: NodeManifest,
+        /// Length of the wasm, in bytes.
+        wasm_len: u64,
+    },
+    /// A typed edge was added.
+    EdgeAdded {
+        /// The edge.
+        edge: Edge,
+    },
+    /// An edge was removed.
+    EdgeRemoved {
+        /// The edge.
+        edge: Edge,
+    },
+    /// A capability was granted to a node.
+    CapabilityGranted {
+        /// The node.
+        node: NodeId,
+        /// The capability.
+        capability: Capability,
+    },
+    /// A node was promoted to bedrock and locked.
+    Promoted {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node was deprecated (never deleted).
+    Deprecated {
+        /// The node.
+        node: NodeId,
+    },
+    /// Bedrock node `from` was replaced by `to`: every edge of `from` now
+    /// attaches to the same-named port of `to`, and `from` is deprecated.
+    Migrated {
+        /// The replaced node.
+        from: NodeId,
+        /// Its successor.
+        to: NodeId,
+    },
+    /// The human keyring or quorum changed.
+    KeyringChanged {
+        /// The new keyring.
+        keyring: Keyring,
+    },
+    /// The governance policy document changed.
+    PolicyChanged {
+        /// The policy, in its canonical encoding.
+        policy: Vec<u8>,
+    },
+    /// An execution was recorded.
+    ExecutionRecorded {
+        /// The execution's id.
+        execution: [u8; 32],
+        /// The flow it ran.
+        flow: String,
+        /// BLAKE3 digest of the execution record.
+        record_digest: [u8; 32],
+    },
+}
+
+impl Event {
+    /// A short lowercase name for the event kind (for tables and logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Genesis { .. } => "genesis",
+            Self::NodeCreated { .. } => "node-created",
+            Self::EdgeAdded { .. } => "edge-added",
+            Self::EdgeRemoved { .. } => "edge-removed",
+            Self::CapabilityGranted { .. } => "capability-granted",
+            Self::Promoted { .. } => "promoted",
+            Self::Deprecated { .. } => "deprecated",
+            Self::Migrated { .. } => "migrated",
+            Self::KeyringChanged { .. } => "keyring-changed",
+            Self::PolicyChanged { .. } => "policy-changed",
+            Self::ExecutionRecorded { .. } => "execution-recorded",
+        }
+    }
+
+    /// A one-line human description.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Genesis { origin, keyring } => {
+                format!("genesis of {origin:?}: {} human keys, quorum {}", keyring.keys.len(), keyring.quorum)
+            }
+            Self::NodeCreated { id, manifest, wasm_len } => {
+                format!("node {} `{}` created ({wasm_len} bytes of wasm)", id.short(), manifest.name)
+            }
+            Self::EdgeAdded { edge } => format!("edge {edge} added"),
+            Self::EdgeRemoved { edge } => format!("edge {edge} removed"),
+            Self::CapabilityGranted { node, capability } => {
+                format!("capability {capability} granted to {}", node.short())
+            }
+            Self::Promoted { node } => format!("node {} promoted to bedrock", node.short()),
+            Self::Deprecated { node } => format!("node {} deprecated", node.short()),
+            Self::Migrated { from, to } => format!("node {} migrated to {}", from.short(), to.short()),
+            Self::KeyringChanged { keyring } => {
+                format!("keyring changed: {} human keys, quorum {}", keyring.keys.len(), keyring.quorum)
+            }
+            Self::PolicyChanged { policy } => format!("policy changed ({} bytes)", policy.len()),
+            Self::ExecutionRecorded { flow, execution, .. } => {
+                format!("execution {} of flow `{flow}` recorded", hex8(execution))
+            }
+        }
+    }
+}
+
+fn hex8(bytes: &[u8; 32]) -> String {
+    bytes[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
