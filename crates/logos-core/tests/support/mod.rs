@@ -13,11 +13,9 @@ use proptest::prelude::*;
 /// type keywords (`list`, `u8`, ...) are reachable as field names.
 pub fn ident() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-z_][a-z0-9_]{0,5}",
-        Just("list".to_string()),
-        Just("u8".to_string()),
-        Just("record".to_string()),
-        "[A-Z][A-Za-z0-9]{0,3}",
+        6 => "[a-z_][a-z0-9_]{0,5}",
+        2 => "[A-Z][A-Za-z0-9]{0,3}",
+        1 => prop::sample::select(vec!["list", "u8", "record", "enum"]).prop_map(String::from),
     ]
 }
 
@@ -96,11 +94,13 @@ pub fn value_of(ty: &PortType, floats: Floats) -> BoxedStrategy<Value> {
                 .prop_map(Value::F64)
                 .boxed(),
         },
-        PortType::String => {
-            prop::collection::vec(any::<char>(), 0..8).prop_map(|cs| Value::String(cs.into_iter().collect())).boxed()
-        }
+        PortType::String => prop::collection::vec(any::<char>(), 0..8)
+            .prop_map(|cs| Value::String(cs.into_iter().collect()))
+            .boxed(),
         PortType::Bytes => prop::collection::vec(any::<u8>(), 0..16).prop_map(Value::Bytes).boxed(),
-        PortType::List(inner) => prop::collection::vec(value_of(inner, floats), 0..4).prop_map(Value::List).boxed(),
+        PortType::List(inner) => {
+            prop::collection::vec(value_of(inner, floats), 0..4).prop_map(Value::List).boxed()
+        }
         PortType::Option(inner) => {
             prop::option::of(value_of(inner, floats)).prop_map(|v| Value::Option(v.map(Box::new))).boxed()
         }
@@ -180,7 +180,8 @@ impl Dag {
             .enumerate()
             .map(|(i, (ins, outs))| {
                 let mut inputs: Vec<Port> = ins.iter().enumerate().map(|(k, p)| port("in", k, *p)).collect();
-                let mut outputs: Vec<Port> = outs.iter().enumerate().map(|(k, p)| port("out", k, *p)).collect();
+                let mut outputs: Vec<Port> =
+                    outs.iter().enumerate().map(|(k, p)| port("out", k, *p)).collect();
                 inputs.push(Port::new(CYCLE_IN, PortType::U8));
                 outputs.push(Port::new(CYCLE_OUT, PortType::U8));
                 NodeManifest { name: format!("n{i}"), inputs, outputs, capabilities: Default::default() }
@@ -201,7 +202,10 @@ impl Dag {
                     .iter()
                     .enumerate()
                     .flat_map(|(i, m)| {
-                        m.outputs.iter().filter(|o| o.name != CYCLE_OUT && &o.ty == want).map(move |o| (i, o.name.clone()))
+                        m.outputs
+                            .iter()
+                            .filter(|o| o.name != CYCLE_OUT && &o.ty == want)
+                            .map(move |o| (i, o.name.clone()))
                     })
                     .collect();
                 let c = *choices.next().unwrap_or(&0) as usize;

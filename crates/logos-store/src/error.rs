@@ -1,0 +1,74 @@
+//! The store's errors.
+
+use logos_core::{ContractError, ManifestError, NodeId};
+use logos_ledger::ChainError;
+
+/// What can go wrong in a [`RedbStore`](crate::RedbStore).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be read or written.
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+    /// The file is a redb database but its LOGOS contents are inconsistent
+    /// or undecodable. Nothing is trusted; restore from a verified export.
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+    /// The ledger's hash chain is broken.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// `create` was called on a store that already has a ledger.
+    #[error("store is already initialised (ledger has {0} entries); open it instead")]
+    AlreadyInitialized(u64),
+    /// `open` was called on a file that has no LOGOS ledger.
+    #[error("no LOGOS store here; create one first (`logos init`)")]
+    NotInitialized,
+    /// The store was written by an incompatible format version.
+    #[error("store format {found:?} is not supported (this build reads {expected:?})")]
+    UnsupportedFormat {
+        /// What the file says.
+        found: String,
+        /// What this build reads.
+        expected: &'static str,
+    },
+    /// The change would break the graph contract.
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    /// The node's manifest is not well formed.
+    #[error("manifest rejected: {0}")]
+    Manifest(#[from] ManifestError),
+    /// The node is not stored.
+    #[error("node {0} is not in the store")]
+    UnknownNode(NodeId),
+    /// The same wasm was offered again with a different manifest.
+    #[error("node {0} is already stored with a different manifest; a node's contract never changes")]
+    ManifestConflict(NodeId),
+    /// A sequence number past the end of the ledger.
+    #[error("ledger has {size} entries; seq {seq} does not exist")]
+    NoSuchEntry {
+        /// Requested seq.
+        seq: u64,
+        /// Ledger size.
+        size: u64,
+    },
+    /// The indexed tables disagree with the graph rebuilt from the ledger.
+    #[error("index disagrees with the ledger: {0}")]
+    IndexMismatch(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Storage(e.into())
+            }
+        }
+    )*};
+}
+
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
