@@ -121,7 +121,10 @@ pub enum ContractError {
 }
 
 /// Nodes (by id, with their manifests) and the typed edges between them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Two graphs are equal when they have the same nodes and the same edges;
+/// the lookup indexes kept alongside are derived data and do not count.
+#[derive(Clone, Debug, Default)]
 pub struct Graph {
     nodes: BTreeMap<NodeId, NodeManifest>,
     edges: BTreeSet<Edge>,
@@ -130,6 +133,14 @@ pub struct Graph {
     /// node -> nodes it feeds (with multiplicity, for removal)
     successors: BTreeMap<NodeId, BTreeMap<NodeId, usize>>,
 }
+
+impl PartialEq for Graph {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes == other.nodes && self.edges == other.edges
+    }
+}
+
+impl Eq for Graph {}
 
 impl Graph {
     /// An empty graph.
@@ -237,6 +248,9 @@ impl Graph {
                 if *count == 0 {
                     succ.remove(&edge.to.node);
                 }
+            }
+            if succ.is_empty() {
+                self.successors.remove(&edge.from.node);
             }
         }
         Ok(())

@@ -63,7 +63,12 @@ impl RedbStore {
                 return Err(StoreError::AlreadyInitialized(size));
             }
         }
-        txn.open_table(META)?.insert(KEY_FORMAT, FORMAT.as_bytes())?;
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert(KEY_FORMAT, FORMAT.as_bytes())?;
+            meta.insert(KEY_ORIGIN, origin.as_bytes())?;
+            meta.insert(KEY_KEYRING, encode_keyring(&keyring).as_slice())?;
+        }
         // Create every table now so readers never meet a missing one.
         txn.open_table(NODES)?;
         txn.open_table(WASM)?;
@@ -140,14 +145,20 @@ impl RedbStore {
         let mut chain = ChainVerifier::new();
         let mut rebuilt = Graph::new();
         let mut wasm_lens = Vec::new();
+        let mut governance = None;
         for row in txn.open_table(LEDGER)?.range(0..)? {
             let (seq, bytes) = row?;
             if seq.value() != chain.size() {
                 return Err(StoreError::Corrupt(format!("ledger key {} found where {} belongs", seq.value(), chain.size())));
             }
             let entry = chain.push(bytes.value())?;
-            if let Event::NodeCreated { id, wasm_len, .. } = &entry.event {
-                wasm_lens.push((*id, *wasm_len));
+            match &entry.event {
+                Event::NodeCreated { id, wasm_len, .. } => wasm_lens.push((*id, *wasm_len)),
+                Event::Genesis { origin, keyring } => governance = Some((origin.clone(), keyring.clone())),
+                Event::KeyringChanged { keyring } => {
+                    governance = governance.map(|(origin, _)| (origin, keyring.clone()));
+                }
+                _ => {}
             }
             logos_ledger::apply(&mut rebuilt, &entry.event)
                 .map_err(|e| StoreError::Corrupt(format!("ledger entry {} does not apply: {e}", entry.seq)))?;
@@ -158,6 +169,9 @@ impl RedbStore {
                 "recorded head (size {size}) does not match the ledger (size {})",
                 chain.size()
             )));
+        }
+        if governance != Some(read_governance(&txn)?) {
+            return Err(StoreError::IndexMismatch("recorded origin or keyring differs from the ledger".into()));
         }
         let wasm = txn.open_table(WASM)?;
         for (id, len) in wasm_lens {
@@ -297,6 +311,15 @@ fn read_head(txn: &redb::ReadTransaction) -> Result<(u64, [u8; 32]), StoreError>
     decode_head(head.value())
 }
 
+fn read_governance(txn: &redb::ReadTransaction) -> Result<(String, Keyring), StoreError> {
+    let meta = txn.open_table(META)?;
+    let origin = meta.get(KEY_ORIGIN)?.ok_or_else(|| StoreError::Corrupt("origin record is missing".into()))?;
+    let origin = String::from_utf8(origin.value().to_vec())
+        .map_err(|_| StoreError::Corrupt("origin record is not UTF-8".into()))?;
+    let keyring = meta.get(KEY_KEYRING)?.ok_or_else(|| StoreError::Corrupt("keyring record is missing".into()))?;
+    Ok((origin, decode_keyring(keyring.value())?))
+}
+
 fn read_graph(txn: &redb::ReadTransaction) -> Result<Graph, StoreError> {
     let mut graph = Graph::new();
     for row in txn.open_table(NODES)?.range::<&[u8; 32]>(..)? {
@@ -330,31 +353,19 @@ fn load_state(db: &Database) -> Result<State, StoreError> {
     }
     drop(meta);
     let (size, hash) = read_head(&txn)?;
-    let ledger = txn.open_table(LEDGER)?;
-    if ledger.len()? != size {
-        return Err(StoreError::Corrupt(format!("head says {size} entries, ledger has {}", ledger.len()?)));
-    }
-    let last = ledger.last()?.ok_or_else(|| StoreError::Corrupt("ledger is empty".into()))?;
-    let (seq, bytes) = (last.0.value(), last.1.value());
-    if seq + 1 != size || hash_encoded(bytes) != hash {
-        return Err(StoreError::Corrupt(format!("last ledger entry (seq {seq}) does not match the recorded head")));
-    }
-    Entry::decode(bytes).map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}")))?;
-    let genesis = ledger.get(0)?.ok_or_else(|| StoreError::Corrupt("genesis entry is missing".into()))?;
-    let genesis = Entry::decode(genesis.value()).map_err(|e| StoreError::Corrupt(format!("ledger entry 0: {e}")))?;
-    let Event::Genesis { origin, mut keyring } = genesis.event else {
-        return Err(StoreError::Corrupt("ledger entry 0 is not a genesis event".into()));
-    };
-    // The keyring in force is the genesis one or the latest change; scanning
-    // only keyring events would need an index, and ledgers are read once at open.
-    for row in ledger.range(1..)? {
-        let (seq, bytes) = row?;
-        let entry =
-            Entry::decode(bytes.value()).map_err(|e| StoreError::Corrupt(format!("ledger entry {}: {e}", seq.value())))?;
-        if let Event::KeyringChanged { keyring: k } = entry.event {
-            keyring = k;
+    {
+        let ledger = txn.open_table(LEDGER)?;
+        if ledger.len()? != size {
+            return Err(StoreError::Corrupt(format!("head says {size} entries, ledger has {}", ledger.len()?)));
         }
+        let last = ledger.last()?.ok_or_else(|| StoreError::Corrupt("ledger is empty".into()))?;
+        let (seq, bytes) = (last.0.value(), last.1.value());
+        if seq.checked_add(1) != Some(size) || hash_encoded(bytes) != hash {
+            return Err(StoreError::Corrupt(format!("last ledger entry (seq {seq}) does not match the recorded head")));
+        }
+        Entry::decode(bytes).map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}")))?;
     }
+    let (origin, keyring) = read_governance(&txn)?;
     let graph = read_graph(&txn)?;
     Ok(State { graph, head: LedgerHead { size, hash }, origin, keyring })
 }

@@ -5,6 +5,7 @@
 //! justifies them.
 
 use logos_core::{Edge, NodeId, NodeManifest};
+use logos_ledger::Keyring;
 use redb::TableDefinition;
 
 use crate::StoreError;
@@ -17,12 +18,14 @@ pub(crate) const NODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new
 pub(crate) const WASM: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("wasm");
 /// edge (postcard) -> ()
 pub(crate) const EDGES: TableDefinition<&[u8], ()> = TableDefinition::new("edges");
-/// key -> value: "format", "head"
+/// key -> value: "format", "head", "origin", "keyring"
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 pub(crate) const FORMAT: &str = "logos-store/1";
 pub(crate) const KEY_FORMAT: &str = "format";
 pub(crate) const KEY_HEAD: &str = "head";
+pub(crate) const KEY_ORIGIN: &str = "origin";
+pub(crate) const KEY_KEYRING: &str = "keyring";
 
 pub(crate) fn encode_head(size: u64, hash: &[u8; 32]) -> [u8; 40] {
     let mut out = [0u8; 40];
@@ -57,4 +60,13 @@ pub(crate) fn encode_edge(e: &Edge) -> Vec<u8> {
 
 pub(crate) fn decode_edge(bytes: &[u8]) -> Result<Edge, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("edge record does not decode: {e}")))
+}
+
+pub(crate) fn encode_keyring(k: &Keyring) -> Vec<u8> {
+    // Serialising plain data into a Vec cannot fail.
+    postcard::to_allocvec(k).unwrap_or_default()
+}
+
+pub(crate) fn decode_keyring(bytes: &[u8]) -> Result<Keyring, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("keyring record does not decode: {e}")))
 }
