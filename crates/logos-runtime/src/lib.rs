@@ -34,3 +34,8 @@ pub mod layers {
     pub use logos_ledger as ledger;
     pub use logos_store as store;
 }
+
+/// The README's embedding example, compiled and run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
