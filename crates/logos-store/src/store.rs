@@ -54,39 +54,43 @@ impl RedbStore {
     /// Creates a new store at `path` whose ledger starts with a genesis entry
     /// for `origin` registering `keyring`. Fails if the file already holds a ledger.
     pub fn create(path: impl AsRef<Path>, origin: &str, keyring: Keyring, stamp: &Stamp) -> Result<Self, StoreError> {
-        let db = Database::create(path)?;
-        let txn = db.begin_write()?;
-        {
-            let ledger = txn.open_table(LEDGER)?;
-            let size = ledger.len()?;
-            if size > 0 {
-                return Err(StoreError::AlreadyInitialized(size));
+        guard("create store", || {
+            let db = Database::create(path)?;
+            let txn = db.begin_write()?;
+            {
+                let ledger = txn.open_table(LEDGER)?;
+                let size = ledger.len()?;
+                if size > 0 {
+                    return Err(StoreError::AlreadyInitialized(size));
+                }
             }
-        }
-        {
-            let mut meta = txn.open_table(META)?;
-            meta.insert(KEY_FORMAT, FORMAT.as_bytes())?;
-            meta.insert(KEY_ORIGIN, origin.as_bytes())?;
-            meta.insert(KEY_KEYRING, encode_keyring(&keyring).as_slice())?;
-        }
-        // Create every table now so readers never meet a missing one.
-        txn.open_table(NODES)?;
-        txn.open_table(WASM)?;
-        txn.open_table(EDGES)?;
-        let empty = LedgerHead { size: 0, hash: [0; 32] };
-        let genesis = Event::Genesis { origin: origin.to_owned(), keyring: keyring.clone() };
-        let head = append(&txn, empty, stamp, genesis)?;
-        txn.commit()?;
-        let state = State { graph: Graph::new(), head, origin: origin.to_owned(), keyring };
-        Ok(Self { db, state: Mutex::new(state) })
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert(KEY_FORMAT, FORMAT.as_bytes())?;
+                meta.insert(KEY_ORIGIN, origin.as_bytes())?;
+                meta.insert(KEY_KEYRING, encode_keyring(&keyring).as_slice())?;
+            }
+            // Create every table now so readers never meet a missing one.
+            txn.open_table(NODES)?;
+            txn.open_table(WASM)?;
+            txn.open_table(EDGES)?;
+            let empty = LedgerHead { size: 0, hash: [0; 32] };
+            let genesis = Event::Genesis { origin: origin.to_owned(), keyring: keyring.clone() };
+            let head = append(&txn, empty, stamp, genesis)?;
+            txn.commit()?;
+            let state = State { graph: Graph::new(), head, origin: origin.to_owned(), keyring };
+            Ok(Self { db, state: Mutex::new(state) })
+        })
     }
 
     /// Opens an existing store, checking its format and that the recorded
     /// head matches the last ledger entry.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let db = Database::open(path)?;
-        let state = load_state(&db)?;
-        Ok(Self { db, state: Mutex::new(state) })
+        guard("open store", || {
+            let db = Database::open(path)?;
+            let state = load_state(&db)?;
+            Ok(Self { db, state: Mutex::new(state) })
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -115,14 +119,16 @@ impl RedbStore {
 
     /// Encoded ledger entries with seq in `range` (clamped to the ledger).
     pub fn raw_entries(&self, range: Range<u64>) -> Result<Vec<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let ledger = txn.open_table(LEDGER)?;
-        let mut out = Vec::new();
-        for row in ledger.range(range)? {
-            let (_, v) = row?;
-            out.push(v.value().to_vec());
-        }
-        Ok(out)
+        guard("read ledger", || {
+            let txn = self.db.begin_read()?;
+            let ledger = txn.open_table(LEDGER)?;
+            let mut out = Vec::new();
+            for row in ledger.range(range)? {
+                let (_, v) = row?;
+                out.push(v.value().to_vec());
+            }
+            Ok(out)
+        })
     }
 
     /// The last `n` entries, oldest first.
@@ -140,52 +146,54 @@ impl RedbStore {
     /// head, every wasm blob against its content address, and that the
     /// graph rebuilt from ledger events equals the indexed tables.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        let _writer = self.lock();
-        let txn = self.db.begin_read()?;
-        let mut chain = ChainVerifier::new();
-        let mut rebuilt = Graph::new();
-        let mut wasm_lens = Vec::new();
-        let mut governance = None;
-        for row in txn.open_table(LEDGER)?.range(0..)? {
-            let (seq, bytes) = row?;
-            if seq.value() != chain.size() {
-                return Err(StoreError::Corrupt(format!("ledger key {} found where {} belongs", seq.value(), chain.size())));
-            }
-            let entry = chain.push(bytes.value())?;
-            match &entry.event {
-                Event::NodeCreated { id, wasm_len, .. } => wasm_lens.push((*id, *wasm_len)),
-                Event::Genesis { origin, keyring } => governance = Some((origin.clone(), keyring.clone())),
-                Event::KeyringChanged { keyring } => {
-                    governance = governance.map(|(origin, _)| (origin, keyring.clone()));
+        guard("verify store", || {
+            let _writer = self.lock();
+            let txn = self.db.begin_read()?;
+            let mut chain = ChainVerifier::new();
+            let mut rebuilt = Graph::new();
+            let mut wasm_lens = Vec::new();
+            let mut governance = None;
+            for row in txn.open_table(LEDGER)?.range(0..)? {
+                let (seq, bytes) = row?;
+                if seq.value() != chain.size() {
+                    return Err(StoreError::Corrupt(format!("ledger key {} found where {} belongs", seq.value(), chain.size())));
                 }
-                _ => {}
+                let entry = chain.push(bytes.value())?;
+                match &entry.event {
+                    Event::NodeCreated { id, wasm_len, .. } => wasm_lens.push((*id, *wasm_len)),
+                    Event::Genesis { origin, keyring } => governance = Some((origin.clone(), keyring.clone())),
+                    Event::KeyringChanged { keyring } => {
+                        governance = governance.map(|(origin, _)| (origin, keyring.clone()));
+                    }
+                    _ => {}
+                }
+                logos_ledger::apply(&mut rebuilt, &entry.event)
+                    .map_err(|e| StoreError::Corrupt(format!("ledger entry {} does not apply: {e}", entry.seq)))?;
             }
-            logos_ledger::apply(&mut rebuilt, &entry.event)
-                .map_err(|e| StoreError::Corrupt(format!("ledger entry {} does not apply: {e}", entry.seq)))?;
-        }
-        let (size, hash) = read_head(&txn)?;
-        if (size, hash) != (chain.size(), chain.head()) {
-            return Err(StoreError::Corrupt(format!(
-                "recorded head (size {size}) does not match the ledger (size {})",
-                chain.size()
-            )));
-        }
-        if governance != Some(read_governance(&txn)?) {
-            return Err(StoreError::IndexMismatch("recorded origin or keyring differs from the ledger".into()));
-        }
-        let wasm = txn.open_table(WASM)?;
-        for (id, len) in wasm_lens {
-            let blob = wasm.get(id.as_bytes())?.ok_or_else(|| StoreError::Corrupt(format!("wasm of node {id} is missing")))?;
-            let blob = blob.value();
-            if NodeId::of_wasm(blob) != id || blob.len() as u64 != len {
-                return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
+            let (size, hash) = read_head(&txn)?;
+            if (size, hash) != (chain.size(), chain.head()) {
+                return Err(StoreError::Corrupt(format!(
+                    "recorded head (size {size}) does not match the ledger (size {})",
+                    chain.size()
+                )));
             }
-        }
-        let indexed = read_graph(&txn)?;
-        if indexed != rebuilt {
-            return Err(StoreError::IndexMismatch(describe_difference(&indexed, &rebuilt)));
-        }
-        Ok(VerifyReport { entries: size, head: hash, nodes: rebuilt.node_count(), edges: rebuilt.edge_count() })
+            if governance != Some(read_governance(&txn)?) {
+                return Err(StoreError::IndexMismatch("recorded origin or keyring differs from the ledger".into()));
+            }
+            let wasm = txn.open_table(WASM)?;
+            for (id, len) in wasm_lens {
+                let blob = wasm.get(id.as_bytes())?.ok_or_else(|| StoreError::Corrupt(format!("wasm of node {id} is missing")))?;
+                let blob = blob.value();
+                if NodeId::of_wasm(blob) != id || blob.len() as u64 != len {
+                    return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
+                }
+            }
+            let indexed = read_graph(&txn)?;
+            if indexed != rebuilt {
+                return Err(StoreError::IndexMismatch(describe_difference(&indexed, &rebuilt)));
+            }
+            Ok(VerifyReport { entries: size, head: hash, nodes: rebuilt.node_count(), edges: rebuilt.edge_count() })
+        })
     }
 
     /// The graph as it was after the first `size` ledger entries, rebuilt from events alone.
@@ -205,8 +213,10 @@ impl RedbStore {
 
     /// The graph rebuilt from the index tables (not the cache), for checks.
     pub fn indexed_graph(&self) -> Result<Graph, StoreError> {
-        let txn = self.db.begin_read()?;
-        read_graph(&txn)
+        guard("read index", || {
+            let txn = self.db.begin_read()?;
+            read_graph(&txn)
+        })
     }
 }
 
@@ -214,52 +224,58 @@ impl GraphStore for RedbStore {
     type Error = StoreError;
 
     fn add_node(&self, stamp: &Stamp, wasm: &[u8], manifest: &NodeManifest) -> Result<NodeAdded, StoreError> {
-        manifest.validate()?;
-        let id = NodeId::of_wasm(wasm);
-        let mut state = self.lock();
-        if let Some(existing) = state.graph.node(&id) {
-            if existing != manifest {
-                return Err(StoreError::ManifestConflict(id));
+        guard("add node", || {
+            manifest.validate()?;
+            let id = NodeId::of_wasm(wasm);
+            let mut state = self.lock();
+            if let Some(existing) = state.graph.node(&id) {
+                if existing != manifest {
+                    return Err(StoreError::ManifestConflict(id));
+                }
+                return Ok(NodeAdded { id, seq: None });
             }
-            return Ok(NodeAdded { id, seq: None });
-        }
-        let txn = self.db.begin_write()?;
-        txn.open_table(NODES)?.insert(id.as_bytes(), encode_manifest(manifest).as_slice())?;
-        txn.open_table(WASM)?.insert(id.as_bytes(), wasm)?;
-        let event = Event::NodeCreated { id, manifest: manifest.clone(), wasm_len: wasm.len() as u64 };
-        let head = append(&txn, state.head, stamp, event)?;
-        txn.commit()?;
-        state.graph.add_node(id, manifest.clone());
-        let seq = state.head.size;
-        state.head = head;
-        Ok(NodeAdded { id, seq: Some(seq) })
+            let txn = self.db.begin_write()?;
+            txn.open_table(NODES)?.insert(id.as_bytes(), encode_manifest(manifest).as_slice())?;
+            txn.open_table(WASM)?.insert(id.as_bytes(), wasm)?;
+            let event = Event::NodeCreated { id, manifest: manifest.clone(), wasm_len: wasm.len() as u64 };
+            let head = append(&txn, state.head, stamp, event)?;
+            txn.commit()?;
+            state.graph.add_node(id, manifest.clone());
+            let seq = state.head.size;
+            state.head = head;
+            Ok(NodeAdded { id, seq: Some(seq) })
+        })
     }
 
     fn add_edge(&self, stamp: &Stamp, edge: &Edge) -> Result<u64, StoreError> {
-        let mut state = self.lock();
-        state.graph.check_edge(edge)?;
-        let txn = self.db.begin_write()?;
-        txn.open_table(EDGES)?.insert(encode_edge(edge).as_slice(), ())?;
-        let head = append(&txn, state.head, stamp, Event::EdgeAdded { edge: edge.clone() })?;
-        txn.commit()?;
-        state.graph.add_edge(edge.clone())?;
-        let seq = state.head.size;
-        state.head = head;
-        Ok(seq)
+        guard("add edge", || {
+            let mut state = self.lock();
+            state.graph.check_edge(edge)?;
+            let txn = self.db.begin_write()?;
+            txn.open_table(EDGES)?.insert(encode_edge(edge).as_slice(), ())?;
+            let head = append(&txn, state.head, stamp, Event::EdgeAdded { edge: edge.clone() })?;
+            txn.commit()?;
+            state.graph.add_edge(edge.clone())?;
+            let seq = state.head.size;
+            state.head = head;
+            Ok(seq)
+        })
     }
 
     fn remove_edge(&self, stamp: &Stamp, edge: &Edge) -> Result<u64, StoreError> {
-        let mut state = self.lock();
-        let mut next = state.graph.clone();
-        next.remove_edge(edge)?;
-        let txn = self.db.begin_write()?;
-        txn.open_table(EDGES)?.remove(encode_edge(edge).as_slice())?;
-        let head = append(&txn, state.head, stamp, Event::EdgeRemoved { edge: edge.clone() })?;
-        txn.commit()?;
-        let seq = state.head.size;
-        state.graph = next;
-        state.head = head;
-        Ok(seq)
+        guard("remove edge", || {
+            let mut state = self.lock();
+            let mut next = state.graph.clone();
+            next.remove_edge(edge)?;
+            let txn = self.db.begin_write()?;
+            txn.open_table(EDGES)?.remove(encode_edge(edge).as_slice())?;
+            let head = append(&txn, state.head, stamp, Event::EdgeRemoved { edge: edge.clone() })?;
+            txn.commit()?;
+            let seq = state.head.size;
+            state.graph = next;
+            state.head = head;
+            Ok(seq)
+        })
     }
 
     fn manifest(&self, id: &NodeId) -> Result<Option<NodeManifest>, StoreError> {
@@ -267,15 +283,17 @@ impl GraphStore for RedbStore {
     }
 
     fn wasm(&self, id: &NodeId) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(WASM)?;
-        let Some(blob) = table.get(id.as_bytes())? else { return Ok(None) };
-        let blob = blob.value().to_vec();
-        // The registry is content-addressed: never hand out bytes that are not what the id names.
-        if NodeId::of_wasm(&blob) != *id {
-            return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
-        }
-        Ok(Some(blob))
+        guard("read wasm", || {
+            let txn = self.db.begin_read()?;
+            let table = txn.open_table(WASM)?;
+            let Some(blob) = table.get(id.as_bytes())? else { return Ok(None) };
+            let blob = blob.value().to_vec();
+            // The registry is content-addressed: never hand out bytes that are not what the id names.
+            if NodeId::of_wasm(&blob) != *id {
+                return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
+            }
+            Ok(Some(blob))
+        })
     }
 
     fn graph(&self) -> Result<Graph, StoreError> {
@@ -284,6 +302,29 @@ impl GraphStore for RedbStore {
 
     fn head(&self) -> Result<LedgerHead, StoreError> {
         Ok(self.lock().head)
+    }
+}
+
+/// Runs `f`, turning a panic inside the storage engine into a typed error.
+///
+/// redb answers most damage with errors, but some damaged files make it
+/// panic (malformed allocator state, out-of-range slices). A corrupt store
+/// is a normal input for LOGOS, so every entry point runs under this guard.
+/// Unwind safety: `State` is only assigned after a successful commit and
+/// its mutex recovers from poisoning, so an unwound call leaves the cached
+/// state equal to the last commit; redb itself refuses further use of a
+/// database whose transaction panicked.
+fn guard<T>(what: &str, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            Err(StoreError::Corrupt(format!("{what}: the storage engine failed on damaged data ({msg})")))
+        }
     }
 }
 
