@@ -55,6 +55,23 @@ pub enum StoreError {
     IndexMismatch(String),
 }
 
+impl StoreError {
+    /// Whether this error means the stored data cannot be trusted (damage,
+    /// tampering, a broken chain) rather than a refused change or a busy or
+    /// unreadable file. Operators restore such a store from a verified copy.
+    pub fn is_integrity(&self) -> bool {
+        match self {
+            Self::Corrupt(_) | Self::Chain(_) | Self::IndexMismatch(_) | Self::UnsupportedFormat { .. } => true,
+            Self::Storage(redb::Error::Corrupted(_)) => true,
+            // A file that is not a database, or one cut short inside its header.
+            Self::Storage(redb::Error::Io(e)) => {
+                matches!(e.kind(), std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof)
+            }
+            _ => false,
+        }
+    }
+}
+
 macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
