@@ -57,14 +57,15 @@ impl fmt::Display for Edge {
     }
 }
 
-/// Why an edge (or a whole graph) breaks the contract.
+/// Why an edge (or a whole graph) breaks the contract. Edges are boxed to
+/// keep `Result<_, ContractError>` small on the success path.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ContractError {
     /// An edge names a node the graph does not have.
     #[error("edge {edge}: node {node} does not exist; add it first")]
     UnknownNode {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
         /// The missing node.
         node: NodeId,
     },
@@ -72,7 +73,7 @@ pub enum ContractError {
     #[error("edge {edge}: node {node} has no {side} port `{port}` (its {side} ports: {available})")]
     UnknownPort {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
         /// The node.
         node: NodeId,
         /// "output" or "input".
@@ -86,7 +87,7 @@ pub enum ContractError {
     #[error("edge {edge}: type mismatch: output is {from_type}, input is {to_type}")]
     TypeMismatch {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
         /// Type of the output port.
         from_type: String,
         /// Type of the input port.
@@ -96,27 +97,27 @@ pub enum ContractError {
     #[error("edge {edge}: input {} is already fed by {existing}; remove that edge first", edge.to)]
     InputAlreadyFed {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
         /// The edge already feeding that input.
-        existing: Edge,
+        existing: Box<Edge>,
     },
     /// The edge would close a cycle.
     #[error("edge {edge}: would create a cycle (node {} already depends on node {})", edge.from.node.short(), edge.to.node.short())]
     Cycle {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
     },
     /// The same edge is already present.
     #[error("edge {edge} already exists")]
     DuplicateEdge {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
     },
     /// Removing an edge that is not there.
     #[error("edge {edge} does not exist")]
     NoSuchEdge {
         /// The edge.
-        edge: Edge,
+        edge: Box<Edge>,
     },
 }
 
@@ -191,18 +192,18 @@ impl Graph {
     pub fn check_edge(&self, edge: &Edge) -> Result<(), ContractError> {
         let from_node = self.nodes.get(&edge.from.node);
         let from_node =
-            from_node.ok_or_else(|| ContractError::UnknownNode { edge: edge.clone(), node: edge.from.node })?;
+            from_node.ok_or_else(|| ContractError::UnknownNode { edge: Box::new(edge.clone()), node: edge.from.node })?;
         let to_node =
-            self.nodes.get(&edge.to.node).ok_or_else(|| ContractError::UnknownNode { edge: edge.clone(), node: edge.to.node })?;
+            self.nodes.get(&edge.to.node).ok_or_else(|| ContractError::UnknownNode { edge: Box::new(edge.clone()), node: edge.to.node })?;
         let from_type = from_node.output(&edge.from.port).ok_or_else(|| ContractError::UnknownPort {
-            edge: edge.clone(),
+            edge: Box::new(edge.clone()),
             node: edge.from.node,
             side: "output",
             port: edge.from.port.clone(),
             available: names(from_node.outputs.iter().map(|p| p.name.as_str())),
         })?;
         let to_type = to_node.input(&edge.to.port).ok_or_else(|| ContractError::UnknownPort {
-            edge: edge.clone(),
+            edge: Box::new(edge.clone()),
             node: edge.to.node,
             side: "input",
             port: edge.to.port.clone(),
@@ -210,19 +211,19 @@ impl Graph {
         })?;
         if from_type != to_type {
             return Err(ContractError::TypeMismatch {
-                edge: edge.clone(),
+                edge: Box::new(edge.clone()),
                 from_type: from_type.to_string(),
                 to_type: to_type.to_string(),
             });
         }
         if self.edges.contains(edge) {
-            return Err(ContractError::DuplicateEdge { edge: edge.clone() });
+            return Err(ContractError::DuplicateEdge { edge: Box::new(edge.clone()) });
         }
         if let Some(existing) = self.fed_by.get(&edge.to) {
-            return Err(ContractError::InputAlreadyFed { edge: edge.clone(), existing: existing.clone() });
+            return Err(ContractError::InputAlreadyFed { edge: Box::new(edge.clone()), existing: Box::new(existing.clone()) });
         }
         if self.reaches(edge.to.node, edge.from.node) {
-            return Err(ContractError::Cycle { edge: edge.clone() });
+            return Err(ContractError::Cycle { edge: Box::new(edge.clone()) });
         }
         Ok(())
     }
@@ -239,7 +240,7 @@ impl Graph {
     /// Removes `edge`.
     pub fn remove_edge(&mut self, edge: &Edge) -> Result<(), ContractError> {
         if !self.edges.remove(edge) {
-            return Err(ContractError::NoSuchEdge { edge: edge.clone() });
+            return Err(ContractError::NoSuchEdge { edge: Box::new(edge.clone()) });
         }
         self.fed_by.remove(&edge.to);
         if let Some(succ) = self.successors.get_mut(&edge.from.node) {
@@ -264,10 +265,10 @@ impl Graph {
             if n == to {
                 return true;
             }
-            if seen.insert(n) {
-                if let Some(succ) = self.successors.get(&n) {
-                    stack.extend(succ.keys().copied());
-                }
+            if seen.insert(n)
+                && let Some(succ) = self.successors.get(&n)
+            {
+                stack.extend(succ.keys().copied());
             }
         }
         false

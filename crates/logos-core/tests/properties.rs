@@ -301,8 +301,8 @@ proptest! {
                     let mut probe = g.clone();
                     match probe.add_edge(rival.clone()) {
                         Err(ContractError::InputAlreadyFed { edge, existing: feeder }) => {
-                            prop_assert_eq!(edge, rival);
-                            prop_assert_eq!(&feeder, &existing);
+                            prop_assert_eq!(*edge, rival);
+                            prop_assert_eq!(&*feeder, &existing);
                         }
                         other => prop_assert!(false, "{rival}: expected InputAlreadyFed, got {other:?}"),
                     }

@@ -26,7 +26,7 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 }
 
 fn port_type(i: u8) -> PortType {
-    if i % 2 == 0 { PortType::U64 } else { PortType::String }
+    if i.is_multiple_of(2) { PortType::U64 } else { PortType::String }
 }
 
 fn node(i: u8) -> (Vec<u8>, NodeManifest) {
