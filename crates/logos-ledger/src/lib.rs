@@ -50,6 +50,7 @@ mod chain;
 mod entry;
 mod event;
 mod rebuild;
+pub mod token;
 
 pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
 pub use entry::{DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
