@@ -23,6 +23,16 @@ pub struct EntrySignature {
     pub signature: [u8; 64],
 }
 
+/// The migration token that authorised a governed change, as it was signed:
+/// enough for an auditor to re-check the quorum from the ledger alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorization {
+    /// The token's canonical statement text (see [`crate::token::Statement`]).
+    pub statement: String,
+    /// The signatures that counted towards the quorum.
+    pub signatures: Vec<EntrySignature>,
+}
+
 /// One ledger entry: an event plus where it sits in the chain and who caused it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -36,8 +46,8 @@ pub struct Entry {
     pub timestamp_ms: u64,
     /// What changed.
     pub event: Event,
-    /// Signatures authorising the change (for example a migration token's).
-    pub signatures: Vec<EntrySignature>,
+    /// The token that authorised the change, for governed operations.
+    pub authorization: Option<Authorization>,
 }
 
 /// Why bytes are not a valid entry encoding.
@@ -132,7 +142,10 @@ mod tests {
             actor: Actor::Host,
             timestamp_ms: 1_700_000_000_000,
             event: Event::Genesis { origin: "logos.test/ledger".into(), keyring: Keyring::empty() },
-            signatures: vec![EntrySignature { key: [1; 32], signature: [2; 64] }],
+            authorization: Some(Authorization {
+                statement: "logos-token/v1\n".into(),
+                signatures: vec![EntrySignature { key: [1; 32], signature: [2; 64] }],
+            }),
         }
     }
 

@@ -4,7 +4,7 @@
 //!   capability granted, promoted, deprecated, migrated, keyring/policy
 //!   changed, execution recorded);
 //! - [`Entry`]: seq, previous entry hash, actor, host timestamp, event and
-//!   optional signatures, with a canonical postcard encoding and a SHA-256
+//!   the token that authorised it (if governed), with a canonical postcard encoding and a SHA-256
 //!   entry hash;
 //! - [`ChainVerifier`] / [`verify_chain`]: checks any sequence of encoded
 //!   entries and names the first bad seq and why;
@@ -23,7 +23,7 @@
 //!     actor: Actor::Host,
 //!     timestamp_ms: 1_700_000_000_000,
 //!     event: Event::Genesis { origin: "example.org/logos".into(), keyring: Keyring::empty() },
-//!     signatures: vec![],
+//!     authorization: None,
 //! };
 //! let policy = Entry {
 //!     seq: 1,
@@ -31,7 +31,7 @@
 //!     actor: Actor::Host,
 //!     timestamp_ms: 1_700_000_000_001,
 //!     event: Event::PolicyChanged { policy: vec![] },
-//!     signatures: vec![],
+//!     authorization: None,
 //! };
 //! let (size, head) = verify_chain([genesis.encode(), policy.encode()])?;
 //! assert_eq!((size, head), (2, policy.hash()));
@@ -53,6 +53,6 @@ mod rebuild;
 pub mod token;
 
 pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
-pub use entry::{DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
+pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
 pub use event::{Event, Keyring};
 pub use rebuild::{apply, rebuild};

@@ -40,7 +40,7 @@ fn chain(events: Vec<(Event, u64)>) -> Vec<Vec<u8>> {
             actor: if seq % 2 == 0 { Actor::Host } else { Actor::Agent("bot".into()) },
             timestamp_ms: ts,
             event,
-            signatures: vec![],
+            authorization: None,
         };
         prev = entry.hash();
         out.push(entry.encode());

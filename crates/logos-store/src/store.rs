@@ -336,7 +336,7 @@ fn append(txn: &WriteTransaction, head: LedgerHead, stamp: &Stamp, event: Event)
         actor: stamp.actor.clone(),
         timestamp_ms: stamp.timestamp_ms,
         event,
-        signatures: Vec::new(),
+        authorization: None,
     };
     let bytes = entry.encode();
     let hash = hash_encoded(&bytes);
