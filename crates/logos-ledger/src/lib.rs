@@ -47,8 +47,10 @@
 #![deny(missing_docs)]
 
 mod chain;
+pub mod checkpoint;
 mod entry;
 mod event;
+pub mod merkle;
 mod rebuild;
 pub mod token;
 

@@ -50,6 +50,9 @@ pub enum StoreError {
         /// Ledger size.
         size: u64,
     },
+    /// A proof or root was asked for sizes or indexes the ledger does not have.
+    #[error("invalid request: {0}")]
+    InvalidRange(String),
     /// The indexed tables disagree with the graph rebuilt from the ledger.
     #[error("index disagrees with the ledger: {0}")]
     IndexMismatch(String),

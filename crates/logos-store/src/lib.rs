@@ -45,6 +45,7 @@
 mod error;
 mod store;
 mod tables;
+mod tree;
 
 pub use error::StoreError;
 pub use store::{RedbStore, VerifyReport};

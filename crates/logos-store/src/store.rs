@@ -5,11 +5,13 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use logos_core::{Edge, Graph, GraphStore, LedgerHead, NodeAdded, NodeId, NodeManifest, Stamp};
-use logos_ledger::{ChainVerifier, Entry, Event, Keyring, hash_encoded};
+use logos_ledger::{Authorization, ChainVerifier, Entry, Event, Keyring, hash_encoded};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use crate::StoreError;
 use crate::tables::*;
+use crate::tree::TreeTable;
+use logos_ledger::merkle::{self, NodeSource};
 
 /// A LOGOS store in one redb file.
 ///
@@ -71,6 +73,8 @@ impl RedbStore {
                 meta.insert(KEY_KEYRING, encode_keyring(&keyring).as_slice())?;
             }
             // Create every table now so readers never meet a missing one.
+            txn.open_table(MERKLE)?;
+            txn.open_table(USED_TOKENS)?;
             txn.open_table(NODES)?;
             txn.open_table(WASM)?;
             txn.open_table(EDGES)?;
@@ -90,6 +94,22 @@ impl RedbStore {
             let db = Database::open(path)?;
             let state = load_state(&db)?;
             Ok(Self { db, state: Mutex::new(state) })
+        })
+    }
+
+    pub(crate) fn head_size(&self) -> u64 {
+        self.lock().head.size
+    }
+
+    /// Runs `f` over the MERKLE table in a read transaction.
+    pub(crate) fn read_tree<T>(
+        &self,
+        f: impl FnOnce(&crate::tree::TreeTable<'_, redb::ReadOnlyTable<(u8, u64), &'static [u8; 32]>>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        guard("read merkle tree", || {
+            let txn = self.db.begin_read()?;
+            let table = txn.open_table(MERKLE)?;
+            f(&crate::tree::TreeTable(&table))
         })
     }
 
@@ -153,12 +173,22 @@ impl RedbStore {
             let mut rebuilt = Graph::new();
             let mut wasm_lens = Vec::new();
             let mut governance = None;
+            let tree = txn.open_table(MERKLE)?;
             for row in txn.open_table(LEDGER)?.range(0..)? {
                 let (seq, bytes) = row?;
                 if seq.value() != chain.size() {
                     return Err(StoreError::Corrupt(format!("ledger key {} found where {} belongs", seq.value(), chain.size())));
                 }
                 let entry = chain.push(bytes.value())?;
+            // Every stored Merkle node must be what the entries imply.
+            let expected = merkle::append_nodes(&TreeTable(&tree), entry.seq, merkle::leaf_hash(bytes.value()))?;
+            for (level, index, hash) in expected {
+                if TreeTable(&tree).node(level, index)? != hash {
+                    return Err(StoreError::Corrupt(format!(
+                        "merkle node at level {level}, index {index} does not match the ledger entries"
+                    )));
+                }
+            }
                 match &entry.event {
                     Event::NodeCreated { id, wasm_len, .. } => wasm_lens.push((*id, *wasm_len)),
                     Event::Genesis { origin, keyring } => governance = Some((origin.clone(), keyring.clone())),
@@ -330,17 +360,29 @@ fn guard<T>(what: &str, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, 
 
 /// Appends one entry for `event` after `head` inside `txn`; returns the new head.
 fn append(txn: &WriteTransaction, head: LedgerHead, stamp: &Stamp, event: Event) -> Result<LedgerHead, StoreError> {
+    append_authorized(txn, head, stamp, event, None)
+}
+
+/// Appends one entry (with the token that authorised it, if any) and its Merkle nodes.
+pub(crate) fn append_authorized(
+    txn: &WriteTransaction,
+    head: LedgerHead,
+    stamp: &Stamp,
+    event: Event,
+    authorization: Option<Authorization>,
+) -> Result<LedgerHead, StoreError> {
     let entry = Entry {
         seq: head.size,
         prev: head.hash,
         actor: stamp.actor.clone(),
         timestamp_ms: stamp.timestamp_ms,
         event,
-        authorization: None,
+        authorization,
     };
     let bytes = entry.encode();
     let hash = hash_encoded(&bytes);
     txn.open_table(LEDGER)?.insert(head.size, bytes.as_slice())?;
+    crate::tree::append_leaf(txn, head.size, &bytes)?;
     let next = LedgerHead { size: head.size + 1, hash };
     txn.open_table(META)?.insert(KEY_HEAD, encode_head(next.size, &next.hash).as_slice())?;
     Ok(next)

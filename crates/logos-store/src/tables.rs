@@ -18,10 +18,15 @@ pub(crate) const NODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new
 pub(crate) const WASM: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("wasm");
 /// edge (postcard) -> ()
 pub(crate) const EDGES: TableDefinition<&[u8], ()> = TableDefinition::new("edges");
+/// (level, index) -> hash of the complete RFC 6962 subtree of 2^level
+/// entries starting at entry index * 2^level (level 0: leaf hashes)
+pub(crate) const MERKLE: TableDefinition<(u8, u64), &[u8; 32]> = TableDefinition::new("merkle");
+/// token digest -> seq of the entry that used it
+pub(crate) const USED_TOKENS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("used_tokens");
 /// key -> value: "format", "head", "origin", "keyring"
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
-pub(crate) const FORMAT: &str = "logos-store/1";
+pub(crate) const FORMAT: &str = "logos-store/2";
 pub(crate) const KEY_FORMAT: &str = "format";
 pub(crate) const KEY_HEAD: &str = "head";
 pub(crate) const KEY_ORIGIN: &str = "origin";
