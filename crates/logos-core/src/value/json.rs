@@ -158,7 +158,7 @@ fn from_json(json: &Json, ty: &PortType, path: &mut Vec<String>, depth: usize) -
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     // `from_str_radix` alone would also take a leading `+` ("+f" is 15), so
     // every character is checked to be a hex digit first.
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

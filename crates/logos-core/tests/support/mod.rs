@@ -210,7 +210,7 @@ impl Dag {
                     .collect();
                 let c = *choices.next().unwrap_or(&0) as usize;
                 // One input in four stays unfed, so graphs also have free inputs.
-                if candidates.is_empty() || c % 4 == 0 {
+                if candidates.is_empty() || c.is_multiple_of(4) {
                     continue;
                 }
                 let (i, out) = candidates[(c / 4) % candidates.len()].clone();
@@ -298,9 +298,9 @@ fn mutate_inside(t: &PortType, seed: u32) -> PortType {
         T::F64 => T::I64,
         T::String => T::Bytes,
         T::Bytes => T::String,
-        T::List(inner) if seed % 2 == 0 => T::Option(inner.clone()),
+        T::List(inner) if seed.is_multiple_of(2) => T::Option(inner.clone()),
         T::List(inner) => T::list(mutate(inner, seed / 2)),
-        T::Option(inner) if seed % 2 == 0 => T::List(inner.clone()),
+        T::Option(inner) if seed.is_multiple_of(2) => T::List(inner.clone()),
         T::Option(inner) => T::option(mutate(inner, seed / 2)),
         T::Record(fields) if fields.is_empty() => T::Record(vec![Field::new("added", T::Bool)]),
         T::Record(fields) => {
