@@ -8,7 +8,12 @@
 //!   entry hash;
 //! - [`ChainVerifier`] / [`verify_chain`]: checks any sequence of encoded
 //!   entries and names the first bad seq and why;
-//! - [`rebuild`]: the graph as a fold over events (event sourcing).
+//! - [`LedgerState`]: the architecture as a fold over entries (event
+//!   sourcing), including the rule that governed changes carry a quorum token;
+//! - [`merkle`]: the RFC 6962 tree, inclusion and consistency proofs;
+//! - [`checkpoint`]: signed checkpoints in the C2SP signed-note format;
+//! - [`token`]: N-of-M migration tokens;
+//! - [`Auditor`]: all of the above over a stream of entries, with no database.
 //!
 //! It is not storage: it never opens a file or a database. `logos-store`
 //! persists entries; auditors can verify an exported ledger with this crate alone.
@@ -51,10 +56,14 @@ pub mod checkpoint;
 mod entry;
 mod event;
 pub mod merkle;
-mod rebuild;
+mod state;
+mod audit;
+mod bundle;
 pub mod token;
 
 pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
 pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
 pub use event::{Event, Keyring};
-pub use rebuild::{apply, rebuild};
+pub use audit::{AuditError, Auditor};
+pub use bundle::{BUNDLE_FORMAT, Bundle, BundleError, BundleReport, MAX_BUNDLE_BYTES, verify_bundle};
+pub use state::{LedgerState, NodeStatus, StateError, required_operation};

@@ -13,6 +13,9 @@ pub enum StoreError {
     /// or undecodable. Nothing is trusted; restore from a verified export.
     #[error("store is corrupt: {0}")]
     Corrupt(String),
+    /// Replaying the ledger failed at some entry.
+    #[error(transparent)]
+    Audit(#[from] logos_ledger::AuditError),
     /// The ledger's hash chain is broken.
     #[error(transparent)]
     Chain(#[from] ChainError),
@@ -30,6 +33,25 @@ pub enum StoreError {
         /// What this build reads.
         expected: &'static str,
     },
+    /// The origin is not a valid log name.
+    #[error("origin {0:?} is invalid: use 1 to 256 printable ASCII characters without spaces or `+`")]
+    BadOrigin(String),
+    /// The change does not apply to the current state (unknown node, not
+    /// bedrock, grant not requested, unauthorised...).
+    #[error("change refused: {0}")]
+    State(logos_ledger::StateError),
+    /// The migration token does not authorise this change now.
+    #[error("token refused: {0}")]
+    Token(#[from] logos_ledger::token::TokenError),
+    /// The checkpoint would contradict the previous one.
+    #[error("refusing to sign checkpoint: {0}")]
+    InconsistentCheckpoint(String),
+    /// A checkpoint or key could not be produced or read.
+    #[error("checkpoint error: {0}")]
+    Checkpoint(#[from] logos_ledger::checkpoint::CheckpointError),
+    /// The store holds less than a signed checkpoint says it had.
+    #[error("store does not match the signed checkpoint: {0}; it was truncated, rolled back or forked")]
+    CheckpointMismatch(String),
     /// The change would break the graph contract.
     #[error(transparent)]
     Contract(#[from] ContractError),
@@ -58,13 +80,27 @@ pub enum StoreError {
     IndexMismatch(String),
 }
 
+impl From<logos_ledger::StateError> for StoreError {
+    fn from(e: logos_ledger::StateError) -> Self {
+        match e {
+            logos_ledger::StateError::Contract(c) => StoreError::Contract(c),
+            other => StoreError::State(other),
+        }
+    }
+}
+
 impl StoreError {
     /// Whether this error means the stored data cannot be trusted (damage,
     /// tampering, a broken chain) rather than a refused change or a busy or
     /// unreadable file. Operators restore such a store from a verified copy.
     pub fn is_integrity(&self) -> bool {
         match self {
-            Self::Corrupt(_) | Self::Chain(_) | Self::IndexMismatch(_) | Self::UnsupportedFormat { .. } => true,
+            Self::Corrupt(_)
+            | Self::Chain(_)
+            | Self::IndexMismatch(_)
+            | Self::UnsupportedFormat { .. }
+            | Self::CheckpointMismatch(_)
+            | Self::Audit(_) => true,
             Self::Storage(redb::Error::Corrupted(_)) => true,
             // A file that is not a database, or one cut short inside its header.
             Self::Storage(redb::Error::Io(e)) => {

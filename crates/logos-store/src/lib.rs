@@ -43,9 +43,13 @@
 #![deny(missing_docs)]
 
 mod error;
+mod governance;
+mod index;
 mod store;
 mod tables;
 mod tree;
+mod verify;
 
 pub use error::StoreError;
-pub use store::{RedbStore, VerifyReport};
+pub use store::{RedbStore, check_origin};
+pub use verify::VerifyReport;

@@ -5,7 +5,7 @@
 //! justifies them.
 
 use logos_core::{Edge, NodeId, NodeManifest};
-use logos_ledger::Keyring;
+use logos_ledger::{Keyring, NodeStatus};
 use redb::TableDefinition;
 
 use crate::StoreError;
@@ -21,6 +21,8 @@ pub(crate) const EDGES: TableDefinition<&[u8], ()> = TableDefinition::new("edges
 /// (level, index) -> hash of the complete RFC 6962 subtree of 2^level
 /// entries starting at entry index * 2^level (level 0: leaf hashes)
 pub(crate) const MERKLE: TableDefinition<(u8, u64), &[u8; 32]> = TableDefinition::new("merkle");
+/// node id -> lifecycle status (postcard NodeStatus)
+pub(crate) const STATUS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("status");
 /// token digest -> seq of the entry that used it
 pub(crate) const USED_TOKENS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("used_tokens");
 /// key -> value: "format", "head", "origin", "keyring"
@@ -31,6 +33,9 @@ pub(crate) const KEY_FORMAT: &str = "format";
 pub(crate) const KEY_HEAD: &str = "head";
 pub(crate) const KEY_ORIGIN: &str = "origin";
 pub(crate) const KEY_KEYRING: &str = "keyring";
+pub(crate) const KEY_POLICY: &str = "policy";
+pub(crate) const KEY_CHECKPOINT: &str = "checkpoint";
+pub(crate) const KEY_CHECKPOINT_HEAD: &str = "checkpoint_head";
 
 pub(crate) fn encode_head(size: u64, hash: &[u8; 32]) -> [u8; 40] {
     let mut out = [0u8; 40];
@@ -74,4 +79,13 @@ pub(crate) fn encode_keyring(k: &Keyring) -> Vec<u8> {
 
 pub(crate) fn decode_keyring(bytes: &[u8]) -> Result<Keyring, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("keyring record does not decode: {e}")))
+}
+
+pub(crate) fn encode_status(s: &NodeStatus) -> Vec<u8> {
+    // Serialising plain data into a Vec cannot fail.
+    postcard::to_allocvec(s).unwrap_or_default()
+}
+
+pub(crate) fn decode_status(id: &NodeId, bytes: &[u8]) -> Result<NodeStatus, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("status of node {id} does not decode: {e}")))
 }
