@@ -1,4 +1,34 @@
-//! Ledger timestamps as RFC 3339 UTC text, without a date-time dependency.
+//! Time on the command line: the host clock, ledger timestamps as RFC 3339
+//! UTC text (without a date-time dependency) and token lifetimes (`30m`, `24h`, `7d`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch, from the host clock.
+pub fn now_ms() -> u64 {
+    // A clock before 1970 is a broken host; say 0 rather than refuse to work.
+    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+/// Parses a lifetime such as `90s`, `30m`, `24h` or `7d` into milliseconds
+/// (clap value parser: the message is shown after the flag name).
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let usage = || format!("`{text}` is not a duration; use a whole number and a unit, like 30m, 24h or 7d");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(usage)?;
+    let (number, unit) = text.split_at(split);
+    let unit_ms: u64 = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(usage()),
+    };
+    let number: u64 = number.parse().map_err(|_| usage())?;
+    if number == 0 {
+        return Err("a token lifetime of zero would expire at once; use at least 1s".into());
+    }
+    number.checked_mul(unit_ms).ok_or_else(|| format!("`{text}` is too long a duration"))
+}
 
 /// `ms` milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds,
 /// for example `2023-11-14T22:13:20.000Z`.
@@ -72,6 +102,17 @@ mod tests {
             }
         }
         assert_eq!(days, 157_054); // 2400-01-01
+    }
+
+    #[test]
+    fn durations_take_a_number_and_a_unit() {
+        assert_eq!(parse_duration("30m"), Ok(30 * 60_000));
+        assert_eq!(parse_duration("24h"), Ok(86_400_000));
+        assert_eq!(parse_duration("7d"), Ok(7 * 86_400_000));
+        assert_eq!(parse_duration("90s"), Ok(90_000));
+        for bad in ["", "h", "24", "24 h", "-1h", "1.5h", "1w", "0m", "99999999999999999999d", "3h2m"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

@@ -67,3 +67,4 @@ pub use event::{Event, Keyring};
 pub use audit::{AuditError, Auditor};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleError, BundleReport, MAX_BUNDLE_BYTES, verify_bundle};
 pub use state::{LedgerState, NodeStatus, StateError, required_operation};
+pub use ed25519_dalek;

@@ -151,19 +151,34 @@ impl LedgerState {
     /// state unchanged). `root_at` gives the ledger's Merkle root at a size,
     /// to check that a token was signed against a real prefix of this ledger.
     pub fn apply(&mut self, entry: &Entry, root_at: &dyn Fn(u64) -> Option<Hash>) -> Result<(), StateError> {
-        let mut next = self.clone();
-        next.check_authorization(entry, root_at)?;
-        next.apply_event(&entry.event)?;
-        next.size += 1;
-        *self = next;
+        let token = self.check_authorization(entry, root_at)?;
+        if let Event::Migrated { .. } = entry.event {
+            // A migration changes several things; stage it so a failure halfway leaves no trace.
+            let mut next = self.clone();
+            next.apply_event(&entry.event)?;
+            *self = next;
+        } else {
+            // Every other event checks all its preconditions before it mutates anything.
+            self.apply_event(&entry.event)?;
+        }
+        if let Some(digest) = token {
+            self.used_tokens.insert(digest);
+        }
+        self.size += 1;
         Ok(())
     }
 
-    fn check_authorization(&mut self, entry: &Entry, root_at: &dyn Fn(u64) -> Option<Hash>) -> Result<(), StateError> {
+    /// Checks that a governed entry carries a valid token and an ungoverned
+    /// one none; returns the token digest to mark as used. Mutates nothing.
+    fn check_authorization(
+        &self,
+        entry: &Entry,
+        root_at: &dyn Fn(u64) -> Option<Hash>,
+    ) -> Result<Option<[u8; 32]>, StateError> {
         let unauthorized = |why: String| StateError::Unauthorized(why);
         let Some(required) = required_operation(&entry.event) else {
             return match entry.authorization {
-                None => Ok(()),
+                None => Ok(None),
                 Some(_) => Err(unauthorized(format!("a {} event carries no token", entry.event.kind()))),
             };
         };
@@ -191,8 +206,7 @@ impl LedgerState {
         let token = Token::with_signatures(statement, auth.signatures.iter().map(|s| (s.key, s.signature)))
             .map_err(|e: TokenError| unauthorized(e.to_string()))?;
         token.verify_signatures(&self.keyring).map_err(|e| unauthorized(e.to_string()))?;
-        self.used_tokens.insert(digest);
-        Ok(())
+        Ok(Some(digest))
     }
 
     fn live_status(&mut self, id: &NodeId) -> Result<&mut NodeStatus, StateError> {

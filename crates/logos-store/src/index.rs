@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use logos_core::{Edge, Graph, LedgerHead, NodeId};
+use logos_ledger::token::Statement;
 use logos_ledger::{Entry, Event, LedgerState, NodeStatus, hash_encoded};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
@@ -33,9 +34,10 @@ pub(crate) fn write_governance(txn: &WriteTransaction, state: &LedgerState) -> R
 }
 
 /// Brings the indexes from `old` to `next`, the state after `entry`.
+/// `before` is the graph before the entry, needed only for migrations.
 pub(crate) fn write_changes(
     txn: &WriteTransaction,
-    old: &LedgerState,
+    before: Option<&Graph>,
     next: &LedgerState,
     entry: &Entry,
     wasm: Option<&[u8]>,
@@ -50,9 +52,15 @@ pub(crate) fn write_changes(
             txn.open_table(WASM)?.insert(id.as_bytes(), wasm)?;
             touched.push(*id);
         }
-        Event::EdgeAdded { .. } | Event::EdgeRemoved { .. } => write_edge_diff(txn, &old.graph, &next.graph)?,
+        Event::EdgeAdded { edge } => {
+            txn.open_table(EDGES)?.insert(encode_edge(edge).as_slice(), ())?;
+        }
+        Event::EdgeRemoved { edge } => {
+            txn.open_table(EDGES)?.remove(encode_edge(edge).as_slice())?;
+        }
         Event::Migrated { from, to } => {
-            write_edge_diff(txn, &old.graph, &next.graph)?;
+            let before = before.ok_or_else(|| StoreError::Corrupt("migration committed without its prior graph".into()))?;
+            write_edge_diff(txn, before, &next.graph)?;
             touched.extend([*from, *to]);
         }
         Event::Promoted { node } | Event::Deprecated { node } | Event::CapabilityGranted { node, .. } => {
@@ -66,9 +74,11 @@ pub(crate) fn write_changes(
         let s = next.status.get(&id).cloned().unwrap_or_default();
         status.insert(id.as_bytes(), encode_status(&s).as_slice())?;
     }
-    let mut used = txn.open_table(USED_TOKENS)?;
-    for digest in next.used_tokens.difference(&old.used_tokens) {
-        used.insert(digest, entry.seq)?;
+    if let Some(auth) = &entry.authorization {
+        let digest = Statement::parse(&auth.statement)
+            .map_err(|e| StoreError::Corrupt(format!("applied token does not parse: {e}")))?
+            .digest();
+        txn.open_table(USED_TOKENS)?.insert(&digest, entry.seq)?;
     }
     Ok(())
 }

@@ -51,5 +51,5 @@ mod tree;
 mod verify;
 
 pub use error::StoreError;
-pub use store::{RedbStore, check_origin};
+pub use store::{ExecutionSummary, RedbStore, check_origin};
 pub use verify::VerifyReport;

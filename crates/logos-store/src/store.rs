@@ -38,6 +38,17 @@ impl std::fmt::Debug for RedbStore {
     }
 }
 
+/// What the ledger keeps of one execution (the full record lives with the runtime).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionSummary {
+    /// The execution's id.
+    pub execution: [u8; 32],
+    /// The flow it ran.
+    pub flow: String,
+    /// BLAKE3 digest of the full execution record.
+    pub record_digest: [u8; 32],
+}
+
 /// Checks an origin line: 1 to 256 printable ASCII characters, no spaces
 /// and no `+` (it names the log in checkpoints and binds tokens).
 pub fn check_origin(origin: &str) -> Result<(), StoreError> {
@@ -168,30 +179,64 @@ impl RedbStore {
         authorization: Option<Authorization>,
         wasm: Option<&[u8]>,
     ) -> Result<u64, StoreError> {
+        self.commit_many(stamp, vec![(event, authorization)], wasm).map(|range| range.start)
+    }
+
+    /// Like [`commit`](Self::commit) for several events in one transaction
+    /// (group commit): all apply, or none does. Returns their seqs.
+    pub(crate) fn commit_many(
+        &self,
+        stamp: &Stamp,
+        events: Vec<(Event, Option<Authorization>)>,
+        wasm: Option<&[u8]>,
+    ) -> Result<Range<u64>, StoreError> {
         guard("commit change", || {
             let mut cached = self.lock();
-            let entry = Entry {
-                seq: cached.head.size,
-                prev: cached.head.hash,
-                actor: stamp.actor.clone(),
-                timestamp_ms: stamp.timestamp_ms,
-                event,
-                authorization,
-            };
+            let start = cached.head.size;
             let txn = self.db.begin_write()?;
-            let mut next = cached.ledger.clone();
-            {
-                let tree = txn.open_table(MERKLE)?;
-                let tree = TreeTable(&tree);
-                next.apply(&entry, &|size| merkle::root(&tree, size).ok()).map_err(StoreError::from)?;
+            let mut state = cached.ledger.clone();
+            let mut head = cached.head;
+            for (event, authorization) in events {
+                let entry = Entry {
+                    seq: head.size,
+                    prev: head.hash,
+                    actor: stamp.actor.clone(),
+                    timestamp_ms: stamp.timestamp_ms,
+                    event,
+                    authorization,
+                };
+                // A failure below abandons the transaction and `state`, a scratch copy.
+                let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
+                {
+                    let tree = txn.open_table(MERKLE)?;
+                    let tree = TreeTable(&tree);
+                    state.apply(&entry, &|size| merkle::root(&tree, size).ok()).map_err(StoreError::from)?;
+                }
+                crate::index::write_changes(&txn, before.as_ref(), &state, &entry, wasm)?;
+                head = append_entry(&txn, head, &entry)?;
             }
-            crate::index::write_changes(&txn, &cached.ledger, &next, &entry, wasm)?;
-            let head = append_entry(&txn, cached.head, &entry)?;
             txn.commit()?;
-            cached.ledger = next;
+            cached.ledger = state;
             cached.head = head;
-            Ok(entry.seq)
+            Ok(start..head.size)
         })
+    }
+
+    /// Records finished executions in the ledger: one `ExecutionRecorded`
+    /// entry each, all in one durable transaction (group commit).
+    pub fn record_executions(&self, stamp: &Stamp, records: &[ExecutionSummary]) -> Result<Range<u64>, StoreError> {
+        let events = records
+            .iter()
+            .map(|r| {
+                let event = Event::ExecutionRecorded {
+                    execution: r.execution,
+                    flow: r.flow.clone(),
+                    record_digest: r.record_digest,
+                };
+                (event, None)
+            })
+            .collect();
+        self.commit_many(stamp, events, None)
     }
 
     /// The graph rebuilt from the index tables (not the cache), for checks.

@@ -1,0 +1,8 @@
+//! logos-runtime behaviour, one test binary (wasmtime links once).
+
+mod cache;
+mod caps;
+mod exec;
+mod flow;
+mod record;
+mod support;
