@@ -2,12 +2,15 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-use logos_runtime::Actor;
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use logos_runtime::{Actor, Capability};
+
+use crate::time::parse_duration;
 
 const LONG_ABOUT: &str = "\
 The LOGOS operator command line: create a store, ingest nodes, wire typed \
-edges, and read and verify the hash-chained ledger that records every change.
+edges, govern changes with N-of-M migration tokens, and read, prove, export \
+and verify the hash-chained ledger that records every change.
 
 Exit codes:
   0  success
@@ -39,41 +42,121 @@ pub struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new store with its genesis ledger entry; refuses if the file exists.
+    /// Create a new store with its genesis ledger entry and its log signing key.
     Init(InitArgs),
-    /// Read and verify the ledger.
+    /// Make a human's Ed25519 key pair for signing migration tokens (NAME.key, NAME.pub).
+    Keygen {
+        /// Base name of the two files.
+        #[arg(long, value_name = "NAME")]
+        out: PathBuf,
+    },
+    /// Read, verify, prove and export the ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
     /// Show the node graph.
     #[command(subcommand)]
     Graph(GraphCommand),
-    /// Ingest nodes.
+    /// Ingest nodes and make governed changes to them.
     #[command(subcommand)]
     Node(NodeCommand),
     /// Wire typed edges.
     #[command(subcommand)]
     Edge(EdgeCommand),
+    /// Create, sign, combine and inspect migration tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Change the human keyring (governed).
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+    /// Change the governance policy document (governed).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
 
 /// `logos init`
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The log's origin line (what checkpoints will be signed for).
+    /// The log's origin line (what checkpoints are signed for; also the log key's name).
     #[arg(long, value_name = "ORIGIN", default_value = "logos.local/ledger")]
     pub origin: String,
+    /// A human allowed to sign migration tokens: a .pub file or 64 hex digits. Repeatable.
+    #[arg(long, value_name = "PUBFILE_OR_HEX", requires = "quorum")]
+    pub human: Vec<String>,
+    /// How many distinct humans must sign a token (1 to the number of --human keys).
+    #[arg(long, value_name = "N")]
+    pub quorum: Option<u16>,
+    /// Where to create the log signing key [default: STORE.logkey]; its
+    /// verifier key goes next to it with `.pub` appended.
+    #[arg(long = "log-key", value_name = "PATH")]
+    pub log_key: Option<PathBuf>,
 }
 
 /// `logos ledger ...`
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Re-check the whole store: hash chain, head, wasm blobs, indexes.
-    Verify,
+    /// Re-check the whole store, or a bundle with no store at all.
+    ///
+    /// Plain: hash chain, Merkle tree, head, wasm blobs, indexes.
+    /// With --checkpoint: also that the store still holds what a checkpoint
+    /// kept by an auditor signed. With --bundle: an exported ledger, no store needed.
+    Verify(VerifyArgs),
     /// Print the last entries of the ledger, oldest first.
     Tail {
         /// How many entries.
         #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 10)]
         count: u64,
     },
+    /// Sign and print a checkpoint of the current ledger (a C2SP signed note).
+    Checkpoint {
+        /// The log signing key [default: STORE.logkey].
+        #[arg(long = "log-key", value_name = "PATH")]
+        log_key: Option<PathBuf>,
+    },
+    /// Write every entry and a freshly signed checkpoint to a bundle file.
+    Export {
+        /// The bundle file to write.
+        #[arg(long, value_name = "BUNDLE")]
+        out: PathBuf,
+        /// The log signing key [default: STORE.logkey].
+        #[arg(long = "log-key", value_name = "PATH")]
+        log_key: Option<PathBuf>,
+    },
+    /// Print an RFC 6962 inclusion proof for one entry.
+    Prove {
+        /// The entry's seq (its leaf index).
+        #[arg(value_name = "SEQ")]
+        seq: u64,
+        /// Size of the tree to prove against [default: the whole ledger].
+        #[arg(long, value_name = "N")]
+        size: Option<u64>,
+    },
+    /// Print an RFC 6962 consistency proof between two tree sizes.
+    Consistency {
+        /// The older size.
+        #[arg(long, value_name = "M", value_parser = clap::value_parser!(u64).range(1..))]
+        from: u64,
+        /// The newer size [default: the whole ledger].
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+    },
+}
+
+/// `logos ledger verify [--bundle B | --checkpoint C] [--trusted-key K]...`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("against").args(["bundle", "checkpoint"])))]
+pub struct VerifyArgs {
+    /// An exported bundle to verify without any store.
+    #[arg(long, value_name = "BUNDLE", requires = "trusted_key")]
+    pub bundle: Option<PathBuf>,
+    /// A signed checkpoint (kept by an auditor) the store must still match.
+    #[arg(long, value_name = "NOTE_FILE", requires = "trusted_key")]
+    pub checkpoint: Option<PathBuf>,
+    /// A log verifier key (`name+id+key`) or a file holding one. Repeatable.
+    #[arg(long = "trusted-key", value_name = "PUB", requires = "against")]
+    pub trusted_key: Vec<String>,
+    /// A signed checkpoint seen earlier that the bundle must extend.
+    #[arg(long, value_name = "CHECKPOINT_FILE", requires = "bundle")]
+    pub previous: Option<PathBuf>,
 }
 
 /// `logos graph ...`
@@ -83,7 +166,17 @@ pub enum GraphCommand {
     Show,
 }
 
+/// `--token FILE`, on every governed change.
+#[derive(Debug, Args)]
+pub struct TokenArg {
+    /// The signed migration token authorising exactly this change.
+    #[arg(long, value_name = "FILE")]
+    pub token: PathBuf,
+}
+
 /// `logos node ...`
+///
+/// NODE is a node name or at least 4 hex digits of its id.
 #[derive(Debug, Subcommand)]
 pub enum NodeCommand {
     /// Store a prebuilt wasm module with a hand-written manifest (idempotent).
@@ -94,6 +187,44 @@ pub enum NodeCommand {
         /// The node's manifest: {"name", "inputs", "outputs", "capabilities"}.
         #[arg(long, value_name = "FILE.json")]
         manifest: PathBuf,
+    },
+    /// Promote a node to bedrock (governed).
+    Promote {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+        #[command(flatten)]
+        token: TokenArg,
+    },
+    /// Deprecate a node (governed).
+    Deprecate {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+        #[command(flatten)]
+        token: TokenArg,
+    },
+    /// Grant a node a capability its manifest requested (governed).
+    Grant {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+        /// clock, random, log, kv or network.
+        #[arg(value_name = "CAP")]
+        capability: Capability,
+        #[command(flatten)]
+        token: TokenArg,
+    },
+    /// Replace bedrock node FROM by TO, re-pointing its edges (governed).
+    Migrate {
+        /// The bedrock node being replaced.
+        #[arg(value_name = "FROM")]
+        from: String,
+        /// Its successor.
+        #[arg(value_name = "TO")]
+        to: String,
+        #[command(flatten)]
+        token: TokenArg,
     },
 }
 
@@ -111,6 +242,129 @@ pub enum EdgeCommand {
         /// The input port, NODE.PORT.
         #[arg(value_name = "TO.PORT")]
         to: String,
+    },
+}
+
+/// `--human PUB... --quorum N`: a new human keyring.
+#[derive(Debug, Args)]
+pub struct KeyringArgs {
+    /// A human allowed to sign migration tokens: a .pub file or 64 hex digits. Repeatable.
+    #[arg(long, value_name = "PUBFILE_OR_HEX", required = true)]
+    pub human: Vec<String>,
+    /// How many distinct humans must sign a token (1 to the number of keys).
+    #[arg(long, value_name = "N")]
+    pub quorum: u16,
+}
+
+/// `logos keyring ...`
+#[derive(Debug, Subcommand)]
+pub enum KeyringCommand {
+    /// Replace the human keyring and quorum.
+    Set {
+        #[command(flatten)]
+        keyring: KeyringArgs,
+        #[command(flatten)]
+        token: TokenArg,
+    },
+}
+
+/// `logos policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Replace the governance policy document with FILE's bytes.
+    Set {
+        /// The policy document.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        token: TokenArg,
+    },
+}
+
+/// `logos token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Write an unsigned token for one governed change, bound to the current ledger head.
+    Create {
+        /// How long the token stays valid: 30m, 24h, 7d...
+        #[arg(long = "expires-in", value_name = "DURATION", default_value = "24h", global = true,
+              value_parser = parse_duration)]
+        expires_in: u64,
+        /// Write the token here instead of stdout (refuses to overwrite).
+        #[arg(long, value_name = "FILE", global = true)]
+        out: Option<PathBuf>,
+        #[command(subcommand)]
+        op: TokenOp,
+    },
+    /// Add your signature to a token (rewrites TOKEN unless --out is given).
+    Sign {
+        /// The token file.
+        #[arg(value_name = "TOKEN")]
+        token: PathBuf,
+        /// Your secret key file (from `logos keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// Write the signed token here instead.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Merge the signatures of copies of one token signed separately.
+    Combine {
+        /// The token copies.
+        #[arg(value_name = "TOKEN", required = true, num_args = 2..)]
+        tokens: Vec<PathBuf>,
+        /// The merged token file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Show what a token authorises, who signed it, and whether the store would accept it now.
+    Show {
+        /// The token file.
+        #[arg(value_name = "TOKEN")]
+        token: PathBuf,
+    },
+}
+
+/// The governed change a new token authorises.
+#[derive(Debug, Subcommand)]
+pub enum TokenOp {
+    /// Promote NODE to bedrock.
+    Promote {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+    /// Deprecate NODE.
+    Deprecate {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+    /// Grant NODE a capability its manifest requested.
+    Grant {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
+        /// clock, random, log, kv or network.
+        #[arg(value_name = "CAP")]
+        capability: Capability,
+    },
+    /// Replace bedrock node FROM by TO.
+    Migrate {
+        /// The bedrock node being replaced.
+        #[arg(value_name = "FROM")]
+        from: String,
+        /// Its successor.
+        #[arg(value_name = "TO")]
+        to: String,
+    },
+    /// Replace the human keyring: `keyring --human PUB... --quorum N`.
+    Keyring(KeyringArgs),
+    /// Replace the policy document with FILE (the token names its SHA-256).
+    Policy {
+        /// The policy document.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 

@@ -12,7 +12,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use logos_runtime::StoreError;
+use logos_runtime::layers::ledger::checkpoint::CheckpointError;
+use logos_runtime::{BundleError, StoreError, TokenError};
 
 use crate::noderef::NodeRefError;
 
@@ -48,6 +49,100 @@ pub enum CliError {
         path: PathBuf,
         /// Why.
         source: io::Error,
+    },
+    /// A file that is never overwritten (a key, a token) is already there.
+    #[error("{} already exists; refusing to overwrite it (move it away or pick another name)", .0.display())]
+    Exists(PathBuf),
+    /// An output file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A key file is not in its format (see `keys`).
+    #[error("{} is not a {what}: {reason}", path.display())]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Which kind of key was expected.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The log signing key is not where it was looked for.
+    #[error(
+        "no log key at {}; pass the one `logos init` created with --log-key PATH",
+        .0.display()
+    )]
+    NoLogKey(PathBuf),
+    /// A `--human` argument is not a usable Ed25519 public key.
+    #[error("--human {arg}: {reason}; pass a .pub file from `logos keygen` or its 64 hex digits")]
+    PublicKey {
+        /// What was given.
+        arg: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `--trusted-key` argument is not a log verifier key.
+    #[error("--trusted-key {arg}: {reason}; pass the log's `.pub` file or the `name+id+key` line in it")]
+    TrustedKey {
+        /// What was given.
+        arg: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Flags that parse but do not fit together.
+    #[error("{0}")]
+    Input(String),
+    /// A token file does not parse, or tokens do not combine.
+    #[error("token {}: {source}", path.display())]
+    Token {
+        /// The token file.
+        path: PathBuf,
+        /// Why.
+        source: TokenError,
+    },
+    /// The store refused a governed change because of its token.
+    #[error("token {} refused: {source}{}", path.display(), token_hint(.source, .path))]
+    TokenRefused {
+        /// The token file.
+        path: PathBuf,
+        /// Why.
+        source: TokenError,
+    },
+    /// An exported bundle does not verify.
+    #[error("bundle {} does not verify: {source}", path.display())]
+    Bundle {
+        /// The bundle file.
+        path: PathBuf,
+        /// Why (boxed: audit errors carry whole state errors).
+        source: Box<BundleError>,
+    },
+    /// A checkpoint given to compare against cannot be trusted.
+    #[error("checkpoint {}: {source}", path.display())]
+    UntrustedCheckpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// Why.
+        source: CheckpointError,
+    },
+    /// The store does not match a checkpoint an auditor kept.
+    #[error("checkpoint {}: {source}", path.display())]
+    CheckpointMismatch {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// Why (boxed, as in `Open`).
+        source: Box<StoreError>,
+    },
+    /// A proof the store produced does not verify against its own roots.
+    #[error("the store's {what} proof does not verify ({reason}); run `logos ledger verify`")]
+    BadProof {
+        /// `inclusion` or `consistency`.
+        what: &'static str,
+        /// Why.
+        reason: String,
     },
     /// The `.wasm` argument is not a wasm module.
     #[error("{} is not a wasm module (no `\\0asm` version 1 header); pass the compiled .wasm file", .0.display())]
@@ -111,7 +206,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Open { source, .. } | Self::Store(source) if is_integrity(source) => EXIT_INTEGRITY,
-            Self::StorageEnginePanic(_) => EXIT_INTEGRITY,
+            Self::StorageEnginePanic(_) | Self::Bundle { .. } | Self::BadProof { .. } => EXIT_INTEGRITY,
+            // A checkpoint whose signature fails was forged or altered, as
+            // was a store that no longer holds what a checkpoint signed.
+            Self::UntrustedCheckpoint { source, .. } if is_forgery(source) => EXIT_INTEGRITY,
+            Self::CheckpointMismatch { .. } => EXIT_INTEGRITY,
             _ => EXIT_FAILED,
         }
     }
@@ -123,7 +222,37 @@ impl CliError {
     }
 }
 
-/// Whether a store error means the stored data cannot be trusted.
+/// Whether a store error means the stored data cannot be trusted; a store
+/// that refuses to sign a checkpoint contradicting its last one was rolled
+/// back or forked behind its back.
 fn is_integrity(err: &StoreError) -> bool {
-    err.is_integrity()
+    err.is_integrity() || matches!(err, StoreError::InconsistentCheckpoint(_))
+}
+
+/// Whether a checkpoint failed on its signature (rather than its format or
+/// an unknown key).
+fn is_forgery(err: &CheckpointError) -> bool {
+    matches!(err, CheckpointError::InvalidSignature { .. })
+}
+
+/// What to do about a refused token, after the refusal itself.
+fn token_hint(err: &TokenError, path: &std::path::Path) -> String {
+    let path = path.display();
+    match err {
+        TokenError::SubQuorum { valid, required } => {
+            let more = usize::from(*required).saturating_sub(*valid);
+            let noun = if more == 1 { "signature" } else { "signatures" };
+            format!("; needs {more} more {noun}: `logos token sign {path} --key KEYFILE`")
+        }
+        TokenError::Expired { .. }
+        | TokenError::AlreadyUsed { .. }
+        | TokenError::EmptyHead
+        | TokenError::FutureHead { .. }
+        | TokenError::UnknownHead { .. }
+        | TokenError::HeadMismatch { .. } => "; `logos token create ...` makes a new one to sign".into(),
+        TokenError::NoQuorumConfigured => {
+            "; this store was created without `--human` keys, so nothing can be governed in it".into()
+        }
+        _ => String::new(),
+    }
 }

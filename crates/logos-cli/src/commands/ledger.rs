@@ -1,9 +1,12 @@
 //! `logos ledger verify` and `logos ledger tail`.
 
-use logos_runtime::{GraphStore, StoreError};
+use std::path::Path;
+
+use logos_runtime::{BundleError, GraphStore, StoreError};
 use serde::Serialize;
 
-use super::Context;
+use super::{Context, audit};
+use crate::cli::VerifyArgs;
 use crate::error::CliError;
 use crate::output::{self, count, hex, short_hex};
 use crate::time::rfc3339_utc;
@@ -15,55 +18,89 @@ struct Verified {
     head: String,
     nodes: usize,
     edges: usize,
+    /// With `--checkpoint`: the size and root the store was proved to still hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkpoint: Option<CheckpointJson>,
+}
+
+#[derive(Serialize)]
+struct CheckpointJson {
+    size: u64,
+    root: String,
 }
 
 #[derive(Serialize)]
 struct Failed {
     ok: bool,
-    /// The first bad ledger entry, when the hash chain is what failed.
+    /// The first bad ledger entry, when a chain or audit check is what failed.
     seq: Option<u64>,
     error: String,
 }
 
-/// Re-verifies the whole store; integrity failures exit 3.
-pub fn verify(ctx: &Context<'_>) -> Result<(), CliError> {
-    let result = ctx.open().and_then(|store| Ok(store.verify()?));
-    match result {
-        Ok(r) => {
-            if ctx.json {
-                let v = Verified {
-                    ok: true,
-                    entries: r.entries,
-                    head: hex(&r.head),
-                    nodes: r.nodes,
-                    edges: r.edges,
-                };
-                output::print_json(&v)
-            } else {
-                output::print_text(&format!(
-                    "ledger verified: {}, head {}…, {}, {}\n",
-                    count(r.entries, "entry", "entries"),
-                    short_hex(&r.head),
-                    count(r.nodes as u64, "node", "nodes"),
-                    count(r.edges as u64, "edge", "edges")
-                ))
-            }
+/// Re-verifies the whole store, or a bundle; integrity failures exit 3.
+pub fn verify(ctx: &Context<'_>, args: &VerifyArgs) -> Result<(), CliError> {
+    let result = match (&args.bundle, &args.checkpoint) {
+        (Some(bundle), _) => {
+            audit::verify_bundle_file(ctx, bundle, &args.trusted_key, args.previous.as_deref())
         }
-        Err(err) => {
-            if ctx.json {
-                let seq = match &err {
-                    CliError::Store(e) => match &**e {
-                        StoreError::Chain(c) => Some(c.seq),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                // Best effort: the error line on stderr and the exit code still report it.
-                let _ = output::print_json(&Failed { ok: false, seq, error: err.to_string() });
-            }
-            Err(err)
-        }
+        (None, checkpoint) => verify_store(ctx, checkpoint.as_deref(), &args.trusted_key),
+    };
+    if let Err(err) = &result
+        && ctx.json
+    {
+        let seq = match err {
+            CliError::Store(e) | CliError::Open { source: e, .. } => match &**e {
+                StoreError::Chain(c) => Some(c.seq),
+                StoreError::Audit(a) => Some(a.seq()),
+                _ => None,
+            },
+            CliError::Bundle { source, .. } => match &**source {
+                BundleError::Audit(a) => Some(a.seq()),
+                _ => None,
+            },
+            _ => None,
+        };
+        // Best effort: the error line on stderr and the exit code still report it.
+        let _ = output::print_json(&Failed { ok: false, seq, error: err.to_string() });
     }
+    result
+}
+
+fn verify_store(ctx: &Context<'_>, checkpoint: Option<&Path>, trusted: &[String]) -> Result<(), CliError> {
+    let store = ctx.open()?;
+    let (r, matched) = match checkpoint {
+        Some(path) => {
+            let (r, m) = audit::verify_store_against(&store, path, trusted)?;
+            (r, Some((path, m)))
+        }
+        None => (store.verify()?, None),
+    };
+    if ctx.json {
+        return output::print_json(&Verified {
+            ok: true,
+            entries: r.entries,
+            head: hex(&r.head),
+            nodes: r.nodes,
+            edges: r.edges,
+            checkpoint: matched.as_ref().map(|(_, m)| CheckpointJson { size: m.size, root: hex(&m.root) }),
+        });
+    }
+    let mut text = format!(
+        "ledger verified: {}, head {}…, {}, {}\n",
+        count(r.entries, "entry", "entries"),
+        short_hex(&r.head),
+        count(r.nodes as u64, "node", "nodes"),
+        count(r.edges as u64, "edge", "edges")
+    );
+    if let Some((path, m)) = matched {
+        text += &format!(
+            "matches checkpoint {}: the store still holds the {} it signed (root {}…)\n",
+            path.display(),
+            count(m.size, "entry", "entries"),
+            short_hex(&m.root)
+        );
+    }
+    output::print_text(&text)
 }
 
 #[derive(Serialize)]

@@ -1,18 +1,29 @@
 //! One module per command family; each prints its own result.
 
+mod audit;
+mod change;
 mod edge;
+mod govern;
 mod graph;
 mod init;
+mod keygen;
 mod ledger;
 mod node;
+mod proof;
+mod token;
 
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
 
 use logos_runtime::{Actor, RedbStore, Stamp, StoreError};
 
-use crate::cli::{Cli, Command, EdgeCommand, GraphCommand, LedgerCommand, NodeCommand};
+use crate::cli::{
+    Cli, Command, EdgeCommand, GraphCommand, KeyringCommand, LedgerCommand, NodeCommand, PolicyCommand,
+    TokenCommand,
+};
 use crate::error::CliError;
+use crate::files::with_suffix;
+use crate::time::now_ms;
+use change::Change;
 
 /// What every command needs from the global flags.
 pub struct Context<'a> {
@@ -44,9 +55,12 @@ impl Context<'_> {
 
     /// The stamp for a change made now by `--as`.
     pub fn stamp(&self) -> Stamp {
-        // A clock before 1970 is a broken host; record 0 rather than refuse the change.
-        let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-        Stamp::new(self.actor.clone(), u64::try_from(ms).unwrap_or(u64::MAX))
+        Stamp::new(self.actor.clone(), now_ms())
+    }
+
+    /// `--log-key`, or the store's default log key path `<store>.logkey`.
+    pub fn log_key(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map_or_else(|| with_suffix(self.store, ".logkey"), Path::to_path_buf)
     }
 }
 
@@ -54,11 +68,44 @@ impl Context<'_> {
 pub fn run(cli: &Cli) -> Result<(), CliError> {
     let ctx = Context { store: &cli.store, actor: &cli.actor, json: cli.json };
     match &cli.command {
-        Command::Init(args) => init::run(&ctx, &args.origin),
-        Command::Ledger(LedgerCommand::Verify) => ledger::verify(&ctx),
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Keygen { out } => keygen::run(&ctx, out),
+        Command::Ledger(LedgerCommand::Verify(args)) => ledger::verify(&ctx, args),
         Command::Ledger(LedgerCommand::Tail { count }) => ledger::tail(&ctx, *count),
+        Command::Ledger(LedgerCommand::Checkpoint { log_key }) => audit::checkpoint(&ctx, log_key.as_deref()),
+        Command::Ledger(LedgerCommand::Export { out, log_key }) => {
+            audit::export(&ctx, out, log_key.as_deref())
+        }
+        Command::Ledger(LedgerCommand::Prove { seq, size }) => proof::inclusion(&ctx, *seq, *size),
+        Command::Ledger(LedgerCommand::Consistency { from, to }) => proof::consistency(&ctx, *from, *to),
         Command::Graph(GraphCommand::Show) => graph::show(&ctx),
         Command::Node(NodeCommand::AddWasm { wasm, manifest }) => node::add_wasm(&ctx, wasm, manifest),
+        Command::Node(NodeCommand::Promote { node, token }) => {
+            govern::run(&ctx, Change::Promote(node), &token.token)
+        }
+        Command::Node(NodeCommand::Deprecate { node, token }) => {
+            govern::run(&ctx, Change::Deprecate(node), &token.token)
+        }
+        Command::Node(NodeCommand::Grant { node, capability, token }) => {
+            govern::run(&ctx, Change::Grant(node, *capability), &token.token)
+        }
+        Command::Node(NodeCommand::Migrate { from, to, token }) => {
+            govern::run(&ctx, Change::Migrate(from, to), &token.token)
+        }
+        Command::Keyring(KeyringCommand::Set { keyring, token }) => {
+            govern::run(&ctx, Change::Keyring(&keyring.human, keyring.quorum), &token.token)
+        }
+        Command::Policy(PolicyCommand::Set { file, token }) => {
+            govern::run(&ctx, Change::Policy(file), &token.token)
+        }
         Command::Edge(EdgeCommand::Add { from, to }) => edge::add(&ctx, from, to),
+        Command::Token(TokenCommand::Create { expires_in, out, op }) => {
+            token::create(&ctx, Change::from(op), *expires_in, out.as_deref())
+        }
+        Command::Token(TokenCommand::Sign { token, key, out }) => {
+            token::sign(&ctx, token, key, out.as_deref())
+        }
+        Command::Token(TokenCommand::Combine { tokens, out }) => token::combine(&ctx, tokens, out),
+        Command::Token(TokenCommand::Show { token }) => token::show(&ctx, token),
     }
 }
