@@ -100,6 +100,7 @@ impl StoreError {
             | Self::IndexMismatch(_)
             | Self::UnsupportedFormat { .. }
             | Self::CheckpointMismatch(_)
+            | Self::InconsistentCheckpoint(_)
             | Self::Audit(_) => true,
             Self::Storage(redb::Error::Corrupted(_)) => true,
             // A file that is not a database, or one cut short inside its header.

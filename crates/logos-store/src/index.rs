@@ -69,10 +69,12 @@ pub(crate) fn write_changes(
         Event::KeyringChanged { .. } | Event::PolicyChanged { .. } => write_governance(txn, next)?,
         Event::Genesis { .. } | Event::ExecutionRecorded { .. } => {}
     }
-    let mut status = txn.open_table(STATUS)?;
-    for id in touched {
-        let s = next.status.get(&id).cloned().unwrap_or_default();
-        status.insert(id.as_bytes(), encode_status(&s).as_slice())?;
+    if !touched.is_empty() {
+        let mut status = txn.open_table(STATUS)?;
+        for id in touched {
+            let s = next.status.get(&id).cloned().unwrap_or_default();
+            status.insert(id.as_bytes(), encode_status(&s).as_slice())?;
+        }
     }
     if let Some(auth) = &entry.authorization {
         let digest = Statement::parse(&auth.statement)

@@ -196,25 +196,37 @@ impl RedbStore {
             let txn = self.db.begin_write()?;
             let mut state = cached.ledger.clone();
             let mut head = cached.head;
-            for (event, authorization) in events {
-                let entry = Entry {
-                    seq: head.size,
-                    prev: head.hash,
-                    actor: stamp.actor.clone(),
-                    timestamp_ms: stamp.timestamp_ms,
-                    event,
-                    authorization,
-                };
-                // A failure below abandons the transaction and `state`, a scratch copy.
-                let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
-                {
-                    let tree = txn.open_table(MERKLE)?;
-                    let tree = TreeTable(&tree);
-                    state.apply(&entry, &|size| merkle::root(&tree, size).ok()).map_err(StoreError::from)?;
+            {
+                // Opened once per transaction: a batch of a thousand entries
+                // should not reopen the same tables a thousand times.
+                let mut ledger = txn.open_table(LEDGER)?;
+                let mut tree = txn.open_table(MERKLE)?;
+                for (event, authorization) in events {
+                    let entry = Entry {
+                        seq: head.size,
+                        prev: head.hash,
+                        actor: stamp.actor.clone(),
+                        timestamp_ms: stamp.timestamp_ms,
+                        event,
+                        authorization,
+                    };
+                    // A failure below abandons the transaction and `state`, a scratch copy.
+                    let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
+                    {
+                        let source = TreeTable(&tree);
+                        state.apply(&entry, &|size| merkle::root(&source, size).ok()).map_err(StoreError::from)?;
+                    }
+                    crate::index::write_changes(&txn, before.as_ref(), &state, &entry, wasm)?;
+                    let bytes = entry.encode();
+                    ledger.insert(head.size, bytes.as_slice())?;
+                    let nodes = merkle::append_nodes(&TreeTable(&tree), head.size, merkle::leaf_hash(&bytes))?;
+                    for (level, index, hash) in nodes {
+                        tree.insert((level, index), &hash)?;
+                    }
+                    head = LedgerHead { size: head.size + 1, hash: hash_encoded(&bytes) };
                 }
-                crate::index::write_changes(&txn, before.as_ref(), &state, &entry, wasm)?;
-                head = append_entry(&txn, head, &entry)?;
             }
+            txn.open_table(META)?.insert(KEY_HEAD, encode_head(head.size, &head.hash).as_slice())?;
             txn.commit()?;
             cached.ledger = state;
             cached.head = head;
