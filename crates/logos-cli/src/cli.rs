@@ -79,8 +79,9 @@ pub struct InitArgs {
     /// The log's origin line (what checkpoints are signed for; also the log key's name).
     #[arg(long, value_name = "ORIGIN", default_value = "logos.local/ledger")]
     pub origin: String,
-    /// A human allowed to sign migration tokens: a .pub file or 64 hex digits. Repeatable.
-    #[arg(long, value_name = "PUBFILE_OR_HEX", requires = "quorum")]
+    /// Humans allowed to sign migration tokens: .pub files or 64 hex digits
+    /// (`--human a.pub b.pub c.pub`, or the flag repeated).
+    #[arg(long, value_name = "PUBFILE_OR_HEX", num_args = 1.., requires = "quorum")]
     pub human: Vec<String>,
     /// How many distinct humans must sign a token (1 to the number of --human keys).
     #[arg(long, value_name = "N")]
@@ -248,8 +249,9 @@ pub enum EdgeCommand {
 /// `--human PUB... --quorum N`: a new human keyring.
 #[derive(Debug, Args)]
 pub struct KeyringArgs {
-    /// A human allowed to sign migration tokens: a .pub file or 64 hex digits. Repeatable.
-    #[arg(long, value_name = "PUBFILE_OR_HEX", required = true)]
+    /// Humans allowed to sign migration tokens: .pub files or 64 hex digits
+    /// (`--human a.pub b.pub c.pub`, or the flag repeated).
+    #[arg(long, value_name = "PUBFILE_OR_HEX", num_args = 1.., required = true)]
     pub human: Vec<String>,
     /// How many distinct humans must sign a token (1 to the number of keys).
     #[arg(long, value_name = "N")]
