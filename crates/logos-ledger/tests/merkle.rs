@@ -223,6 +223,8 @@ fn every_prefix_to_256_matches_naive_consistency_proofs() {
 // byte for one proof in PER_BYTE_EVERY above 64; otherwise one bit, rotating
 // in position, of every element of every proof up to 64 and of one proof in
 // SINGLE_EVERY above 64. The proptests add random flips in larger trees.
+// `LOGOS_EXHAUSTIVE=1 cargo test --release -p logos-ledger --test merkle flipped`
+// flips every bit of every element of every proof (the opt-in full run).
 const EXHAUSTIVE_EVERY: u64 = 64;
 const PER_BYTE_EVERY: u64 = 256;
 const SINGLE_EVERY: u64 = 4;
@@ -231,7 +233,7 @@ const SINGLE_EVERY: u64 = 4;
 /// of a tree of `n` leaves.
 fn flip_plan(n: u64, proof_no: u64) -> Vec<(usize, u8)> {
     let rotating_bit = |byte: usize| 1u8 << ((byte as u64 + proof_no) % 8);
-    if n <= 8 || (n <= 64 && proof_no.is_multiple_of(EXHAUSTIVE_EVERY)) {
+    if std::env::var_os("LOGOS_EXHAUSTIVE").is_some() || n <= 8 || (n <= 64 && proof_no.is_multiple_of(EXHAUSTIVE_EVERY)) {
         (0..32)
             .flat_map(|byte| (0..8).map(move |bit| (byte, 1u8 << bit)))
             .collect()
