@@ -1,5 +1,6 @@
 //! [`RedbStore`]: the graph, the node registry and the ledger in one redb file.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -11,7 +12,11 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 use crate::StoreError;
 use crate::tables::*;
-use crate::tree::TreeTable;
+use crate::tree::{MIN_STORED_LEVEL, TreeSource};
+
+/// The Merkle tree as read in a read transaction.
+pub(crate) type ReadTree<'a> =
+    TreeSource<'a, redb::ReadOnlyTable<(u8, u64), &'static [u8; 32]>, redb::ReadOnlyTable<u64, &'static [u8]>>;
 
 /// A LOGOS store in one redb file.
 ///
@@ -19,10 +24,38 @@ use crate::tree::TreeTable;
 /// durability, in a single redb write transaction. One `RedbStore` may be
 /// shared by many threads; writes are serialised.
 pub struct RedbStore {
-    pub(crate) db: Database,
+    pub(crate) db: Db,
     /// Writers hold this lock across their whole transaction, so the cached
     /// state always equals the last committed one.
     state: Mutex<Cached>,
+}
+
+/// The database handle, closed under the panic guard.
+///
+/// redb writes allocator state when a database is dropped, and on some
+/// damaged files that write panics; a store opened on a corrupt file must
+/// still drop quietly. The `Option` is `Some` from construction until
+/// `drop`, and nothing can observe it afterwards.
+pub(crate) struct Db(Option<Database>);
+
+impl std::ops::Deref for Db {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        match &self.0 {
+            Some(db) => db,
+            // Only `Drop::drop` empties the option, and no method can run after it.
+            None => unreachable!("database used after drop"),
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(db) = self.0.take() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(db)));
+        }
+    }
 }
 
 /// The last committed state, as loaded from the indexes.
@@ -83,7 +116,7 @@ impl RedbStore {
             crate::index::write_governance(&txn, &ledger)?;
             let head = append_entry(&txn, LedgerHead { size: 0, hash: [0; 32] }, &genesis)?;
             txn.commit()?;
-            Ok(Self { db, state: Mutex::new(Cached { ledger, head }) })
+            Ok(Self { db: Db(Some(db)), state: Mutex::new(Cached { ledger, head }) })
         })
     }
 
@@ -91,7 +124,7 @@ impl RedbStore {
     /// head matches the last ledger entry.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         guard("open store", || {
-            let db = Database::open(path)?;
+            let db = Db(Some(Database::open(path)?));
             let cached = crate::index::load(&db)?;
             Ok(Self { db, state: Mutex::new(cached) })
         })
@@ -102,14 +135,12 @@ impl RedbStore {
     }
 
     /// Runs `f` over the MERKLE table in a read transaction (takes no lock).
-    pub(crate) fn read_tree<T>(
-        &self,
-        f: impl FnOnce(&TreeTable<'_, redb::ReadOnlyTable<(u8, u64), &'static [u8; 32]>>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    pub(crate) fn read_tree<T>(&self, f: impl FnOnce(&ReadTree<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         guard("read merkle tree", || {
             let txn = self.db.begin_read()?;
-            let table = txn.open_table(MERKLE)?;
-            f(&TreeTable(&table))
+            let merkle = txn.open_table(MERKLE)?;
+            let ledger = txn.open_table(LEDGER)?;
+            f(&TreeSource::new(&merkle, &ledger))
         })
     }
 
@@ -201,6 +232,9 @@ impl RedbStore {
                 // should not reopen the same tables a thousand times.
                 let mut ledger = txn.open_table(LEDGER)?;
                 let mut tree = txn.open_table(MERKLE)?;
+                // Nodes made by this batch: their left siblings are found here,
+                // not re-read (or recomputed from entries) through redb.
+                let mut recent: HashMap<(u8, u64), Hash> = HashMap::new();
                 for (event, authorization) in events {
                     let entry = Entry {
                         seq: head.size,
@@ -213,15 +247,22 @@ impl RedbStore {
                     // A failure below abandons the transaction and `state`, a scratch copy.
                     let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
                     {
-                        let source = TreeTable(&tree);
+                        let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
                         state.apply(&entry, &|size| merkle::root(&source, size).ok()).map_err(StoreError::from)?;
                     }
                     crate::index::write_changes(&txn, before.as_ref(), &state, &entry, wasm)?;
                     let bytes = entry.encode();
+                    let leaf = merkle::leaf_hash(&bytes);
+                    let nodes = {
+                        let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
+                        merkle::append_nodes(&source, head.size, leaf)?
+                    };
                     ledger.insert(head.size, bytes.as_slice())?;
-                    let nodes = merkle::append_nodes(&TreeTable(&tree), head.size, merkle::leaf_hash(&bytes))?;
                     for (level, index, hash) in nodes {
-                        tree.insert((level, index), &hash)?;
+                        if level >= MIN_STORED_LEVEL {
+                            tree.insert((level, index), &hash)?;
+                        }
+                        recent.insert((level, index), hash);
                     }
                     head = LedgerHead { size: head.size + 1, hash: hash_encoded(&bytes) };
                 }

@@ -1,24 +1,64 @@
 //! The RFC 6962 Merkle tree over ledger entries, persisted in the MERKLE
 //! table in the same write transaction as each entry.
 
+use std::collections::HashMap;
+
 use logos_ledger::merkle::{self, ConsistencyProof, Hash, InclusionProof, NodeSource, TreeError};
 use redb::ReadableTable;
 
 use crate::StoreError;
 use crate::store::RedbStore;
-use crate::tables::MERKLE;
+use crate::tables::{LEDGER, MERKLE};
 
-/// A MERKLE table (read or write) seen as a [`NodeSource`].
-pub(crate) struct TreeTable<'a, T>(pub &'a T);
+/// Subtrees below this level are not stored: they are recomputed from the
+/// ledger entries themselves (at most 2^(level) - 1 of them per node). Not
+/// storing leaf hashes and their parents halves the writes per append; a
+/// proof reads at most a handful of entries more.
+pub(crate) const MIN_STORED_LEVEL: u8 = 2;
 
-impl<T: ReadableTable<(u8, u64), &'static [u8; 32]>> NodeSource for TreeTable<'_, T> {
+/// The MERKLE and LEDGER tables (read or write) seen as a [`NodeSource`],
+/// with the nodes made earlier in the same batch, not yet readable back cheaply.
+pub(crate) struct TreeSource<'a, M, L> {
+    pub(crate) merkle: &'a M,
+    pub(crate) ledger: &'a L,
+    pub(crate) recent: Option<&'a HashMap<(u8, u64), Hash>>,
+}
+
+impl<'a, M, L> TreeSource<'a, M, L> {
+    pub(crate) fn new(merkle: &'a M, ledger: &'a L) -> Self {
+        Self { merkle, ledger, recent: None }
+    }
+}
+
+impl<M, L> NodeSource for TreeSource<'_, M, L>
+where
+    M: ReadableTable<(u8, u64), &'static [u8; 32]>,
+    L: ReadableTable<u64, &'static [u8]>,
+{
     type Error = StoreError;
 
     fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
-        let found = self.0.get((level, index))?;
-        found
-            .map(|g| *g.value())
-            .ok_or_else(|| StoreError::Corrupt(format!("merkle node at level {level}, index {index} is missing")))
+        if let Some(hash) = self.recent.and_then(|r| r.get(&(level, index))) {
+            return Ok(*hash);
+        }
+        let missing = || StoreError::Corrupt(format!("merkle node at level {level}, index {index} is missing"));
+        if level >= MIN_STORED_LEVEL {
+            return self.merkle.get((level, index))?.map(|g| *g.value()).ok_or_else(missing);
+        }
+        // A small perfect subtree: hash its entries.
+        let width = 1u64 << level;
+        let first = index.checked_mul(width).ok_or_else(missing)?;
+        let mut hashes = Vec::with_capacity(width as usize);
+        for row in self.ledger.range(first..first.saturating_add(width))? {
+            hashes.push(merkle::leaf_hash(row?.1.value()));
+        }
+        if hashes.len() as u64 != width {
+            return Err(missing());
+        }
+        while hashes.len() > 1 {
+            hashes = hashes.chunks(2).map(|pair| merkle::node_hash(&pair[0], &pair[pair.len() - 1])).collect();
+        }
+        hashes.pop().ok_or_else(missing)
     }
 }
 
@@ -31,12 +71,16 @@ impl From<TreeError<StoreError>> for StoreError {
     }
 }
 
-/// Writes the tree nodes completed by appending `entry_bytes` as leaf `size_before`.
+/// Writes the stored tree nodes completed by appending `entry_bytes` as
+/// leaf `size_before` (the entry itself must already be in the ledger table).
 pub(crate) fn append_leaf(txn: &redb::WriteTransaction, size_before: u64, entry_bytes: &[u8]) -> Result<(), StoreError> {
+    let ledger = txn.open_table(LEDGER)?;
     let mut table = txn.open_table(MERKLE)?;
-    let nodes = merkle::append_nodes(&TreeTable(&table), size_before, merkle::leaf_hash(entry_bytes))?;
+    let nodes = merkle::append_nodes(&TreeSource::new(&table, &ledger), size_before, merkle::leaf_hash(entry_bytes))?;
     for (level, index, hash) in nodes {
-        table.insert((level, index), &hash)?;
+        if level >= MIN_STORED_LEVEL {
+            table.insert((level, index), &hash)?;
+        }
     }
     Ok(())
 }

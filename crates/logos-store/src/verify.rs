@@ -9,7 +9,7 @@ use redb::ReadableDatabase;
 use crate::StoreError;
 use crate::store::{RedbStore, guard};
 use crate::tables::*;
-use crate::tree::TreeTable;
+use crate::tree::{MIN_STORED_LEVEL, TreeSource};
 
 /// What [`RedbStore::verify`] checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,8 @@ impl RedbStore {
             let _writers = self.lock();
             let txn = self.db.begin_read()?;
             let tree = txn.open_table(MERKLE)?;
+            let ledger_table = txn.open_table(LEDGER)?;
+            let stored = TreeSource::new(&tree, &ledger_table);
             let mut auditor = Auditor::new();
             for row in txn.open_table(LEDGER)?.range(0..)? {
                 let (seq, bytes) = row?;
@@ -58,7 +60,7 @@ impl RedbStore {
                 loop {
                     let index = seq >> level;
                     let expected = auditor.tree().node(level, index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    if TreeTable(&tree).node(level, index)? != expected {
+                    if level >= MIN_STORED_LEVEL && stored.node(level, index)? != expected {
                         return Err(StoreError::Corrupt(format!(
                             "merkle node at level {level}, index {index} does not match the ledger entries"
                         )));
