@@ -1,5 +1,8 @@
-//! Fuzz checks for logos-core. The targets in `fuzz_targets/` are one-line
-//! wrappers around [`checks`], so the same assertions also run as plain
-//! tests over the seed corpus (see `crates/logos-core/tests/fuzz_regressions.rs`).
+//! Fuzz checks for logos-core ([`checks`]) and logos-ledger ([`ledger_checks`]).
+//! The targets in `fuzz_targets/` are one-line wrappers around them, so the
+//! same assertions also run as plain tests over the seed corpus (see
+//! `crates/logos-core/tests/fuzz_regressions.rs` and
+//! `crates/logos-ledger/tests/fuzz_regressions.rs`).
 
 pub mod checks;
+pub mod ledger_checks;

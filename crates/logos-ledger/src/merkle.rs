@@ -360,9 +360,10 @@ fn consistency_path_len(old: u64, new: u64) -> usize {
 /// Checks that `leaf_hash` is leaf `proof.leaf_index` of the tree of
 /// `proof.tree_size` leaves whose root is `root` (RFC 9162 §2.1.3.2).
 ///
-/// The tree size is only as trustworthy as its source: a path also verifies
-/// under other sizes that give the tree the same shape along it, so take the
-/// size from the same signed checkpoint as the root.
+/// The index and size are only as trustworthy as their source: a path also
+/// verifies under other (index, size) pairs that give the tree the same shape
+/// along it (leaf 2 of 3 and leaf 1 of 2 share a proof), so take the size
+/// from the same signed checkpoint as the root.
 pub fn verify_inclusion(
     leaf_hash: &Hash,
     proof: &InclusionProof,
