@@ -191,10 +191,14 @@ impl Graph {
     /// Checks that `edge` could be added without breaking any invariant.
     pub fn check_edge(&self, edge: &Edge) -> Result<(), ContractError> {
         let from_node = self.nodes.get(&edge.from.node);
-        let from_node =
-            from_node.ok_or_else(|| ContractError::UnknownNode { edge: Box::new(edge.clone()), node: edge.from.node })?;
-        let to_node =
-            self.nodes.get(&edge.to.node).ok_or_else(|| ContractError::UnknownNode { edge: Box::new(edge.clone()), node: edge.to.node })?;
+        let from_node = from_node.ok_or_else(|| ContractError::UnknownNode {
+            edge: Box::new(edge.clone()),
+            node: edge.from.node,
+        })?;
+        let to_node = self
+            .nodes
+            .get(&edge.to.node)
+            .ok_or_else(|| ContractError::UnknownNode { edge: Box::new(edge.clone()), node: edge.to.node })?;
         let from_type = from_node.output(&edge.from.port).ok_or_else(|| ContractError::UnknownPort {
             edge: Box::new(edge.clone()),
             node: edge.from.node,
@@ -220,7 +224,10 @@ impl Graph {
             return Err(ContractError::DuplicateEdge { edge: Box::new(edge.clone()) });
         }
         if let Some(existing) = self.fed_by.get(&edge.to) {
-            return Err(ContractError::InputAlreadyFed { edge: Box::new(edge.clone()), existing: Box::new(existing.clone()) });
+            return Err(ContractError::InputAlreadyFed {
+                edge: Box::new(edge.clone()),
+                existing: Box::new(existing.clone()),
+            });
         }
         if self.reaches(edge.to.node, edge.from.node) {
             return Err(ContractError::Cycle { edge: Box::new(edge.clone()) });
@@ -285,7 +292,8 @@ impl Graph {
                 }
             }
         }
-        let mut ready: BTreeSet<NodeId> = indegree.iter().filter(|(_, d)| **d == 0).map(|(id, _)| *id).collect();
+        let mut ready: BTreeSet<NodeId> =
+            indegree.iter().filter(|(_, d)| **d == 0).map(|(id, _)| *id).collect();
         let mut order = Vec::with_capacity(self.nodes.len());
         while let Some(n) = ready.pop_first() {
             order.push(n);

@@ -85,9 +85,10 @@ impl FromStr for NodeId {
         }
         let mut out = [0u8; 32];
         for (i, pair) in s.as_bytes().chunks_exact(2).enumerate() {
-            let hi = hex_val(pair[0]).ok_or(ParseNodeIdError::NotHex { found: pair[0] as char, position: 2 * i })?;
-            let lo =
-                hex_val(pair[1]).ok_or(ParseNodeIdError::NotHex { found: pair[1] as char, position: 2 * i + 1 })?;
+            let hi = hex_val(pair[0])
+                .ok_or(ParseNodeIdError::NotHex { found: pair[0] as char, position: 2 * i })?;
+            let lo = hex_val(pair[1])
+                .ok_or(ParseNodeIdError::NotHex { found: pair[1] as char, position: 2 * i + 1 })?;
             out[i] = hi << 4 | lo;
         }
         Ok(Self(out))

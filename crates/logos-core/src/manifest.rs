@@ -259,10 +259,7 @@ mod tests {
     fn duplicate_ports_are_invalid() {
         let mut m = sample();
         m.inputs.push(Port::new("amount", PortType::U32));
-        assert_eq!(
-            m.validate().unwrap_err().to_string(),
-            "input port `amount`: name `amount` appears twice"
-        );
+        assert_eq!(m.validate().unwrap_err().to_string(), "input port `amount`: name `amount` appears twice");
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub trait GraphStore {
 
     /// Stores `wasm` under its content hash with `manifest`, recording a
     /// node-created event. Idempotent for identical wasm.
-    fn add_node(&self, stamp: &Stamp, wasm: &[u8], manifest: &NodeManifest) -> Result<NodeAdded, Self::Error>;
+    fn add_node(&self, stamp: &Stamp, wasm: &[u8], manifest: &NodeManifest)
+    -> Result<NodeAdded, Self::Error>;
 
     /// Adds a contract-checked edge; returns the ledger seq of the event.
     fn add_edge(&self, stamp: &Stamp, edge: &Edge) -> Result<u64, Self::Error>;

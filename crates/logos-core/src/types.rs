@@ -157,7 +157,9 @@ pub enum TypeError {
     #[error("name `{0}` appears twice")]
     DuplicateName(String),
     /// A field or variant name is not an identifier.
-    #[error("`{0}` is not a valid name (letters, digits and `_`, not starting with a digit, at most {MAX_NAME_LEN} bytes)")]
+    #[error(
+        "`{0}` is not a valid name (letters, digits and `_`, not starting with a digit, at most {MAX_NAME_LEN} bytes)"
+    )]
     BadName(String),
 }
 
@@ -218,7 +220,10 @@ impl FromStr for PortType {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.len() > MAX_TYPE_TEXT {
-            return Err(ParseTypeError { position: 0, reason: format!("type text longer than {MAX_TYPE_TEXT} bytes") });
+            return Err(ParseTypeError {
+                position: 0,
+                reason: format!("type text longer than {MAX_TYPE_TEXT} bytes"),
+            });
         }
         let mut p = Parser { text: s.as_bytes(), pos: 0 };
         let ty = p.ty(1)?;
@@ -308,7 +313,10 @@ impl Parser<'_> {
                         let at = self.pos;
                         let name = self.ident()?;
                         if fields.iter().any(|f| f.name == name) {
-                            return Err(ParseTypeError { position: at, reason: format!("field `{name}` appears twice") });
+                            return Err(ParseTypeError {
+                                position: at,
+                                reason: format!("field `{name}` appears twice"),
+                            });
                         }
                         self.expect(b':')?;
                         let ty = self.ty(depth + 1)?;
@@ -331,7 +339,10 @@ impl Parser<'_> {
                     let at = self.pos;
                     let name = self.ident()?;
                     if variants.contains(&name) {
-                        return Err(ParseTypeError { position: at, reason: format!("variant `{name}` appears twice") });
+                        return Err(ParseTypeError {
+                            position: at,
+                            reason: format!("variant `{name}` appears twice"),
+                        });
                     }
                     variants.push(name);
                     if variants.len() > MAX_MEMBERS {
@@ -344,7 +355,9 @@ impl Parser<'_> {
                 }
                 PortType::Enum(variants)
             }
-            other => return Err(ParseTypeError { position: start, reason: format!("unknown type `{other}`") }),
+            other => {
+                return Err(ParseTypeError { position: start, reason: format!("unknown type `{other}`") });
+            }
         };
         Ok(ty)
     }
@@ -374,7 +387,10 @@ mod tests {
     #[test]
     fn prints_canonically() {
         let t = parse(" record{ amount :u64,tags:list< string >, kind: enum{A ,B}, note: option<bytes>} ");
-        assert_eq!(t.to_string(), "record{amount: u64, tags: list<string>, kind: enum{A, B}, note: option<bytes>}");
+        assert_eq!(
+            t.to_string(),
+            "record{amount: u64, tags: list<string>, kind: enum{A, B}, note: option<bytes>}"
+        );
         assert_eq!(parse(&t.to_string()), t);
     }
 
@@ -392,8 +408,19 @@ mod tests {
     #[test]
     fn rejects_malformed_text() {
         for bad in [
-            "", "u128", "list<u8", "list<>", "record{a u8}", "record{a: u8,}", "enum{}", "enum{A, A}",
-            "record{a: u8, a: u8}", "u8 u8", "record{1a: u8}", "option<u8>>", "list<list<é>>",
+            "",
+            "u128",
+            "list<u8",
+            "list<>",
+            "record{a u8}",
+            "record{a: u8,}",
+            "enum{}",
+            "enum{A, A}",
+            "record{a: u8, a: u8}",
+            "u8 u8",
+            "record{1a: u8}",
+            "option<u8>>",
+            "list<list<é>>",
         ] {
             assert!(bad.parse::<PortType>().is_err(), "{bad:?} parsed");
         }
@@ -412,7 +439,11 @@ mod tests {
     fn validate_matches_parser_rules() {
         assert!(PortType::Enum(vec![]).validate().is_err());
         assert!(PortType::Record(vec![Field::new("a b", PortType::U8)]).validate().is_err());
-        assert!(PortType::Record(vec![Field::new("a", PortType::U8), Field::new("a", PortType::U8)]).validate().is_err());
+        assert!(
+            PortType::Record(vec![Field::new("a", PortType::U8), Field::new("a", PortType::U8)])
+                .validate()
+                .is_err()
+        );
         assert!(parse("record{a: list<option<enum{X}>>}").validate().is_ok());
     }
 }

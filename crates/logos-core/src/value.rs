@@ -212,7 +212,10 @@ impl Value {
                 }
                 for (field, (name, v)) in fields.iter().zip(values) {
                     if &field.name != name {
-                        return Err(ValueError::mismatch(ty, format!("field `{name}` where `{}` belongs", field.name)));
+                        return Err(ValueError::mismatch(
+                            ty,
+                            format!("field `{name}` where `{}` belongs", field.name),
+                        ));
                     }
                     v.encode_into(&field.ty, out, depth + 1).map_err(|e| e.at(|| format!(".{name}")))?;
                 }

@@ -57,7 +57,10 @@ impl Auditor {
         let entry = self.chain.push(bytes)?;
         let seq = entry.seq;
         match &mut self.state {
-            None => self.state = Some(LedgerState::genesis(&entry).map_err(|error| AuditError::State { seq, error })?),
+            None => {
+                self.state =
+                    Some(LedgerState::genesis(&entry).map_err(|error| AuditError::State { seq, error })?)
+            }
             Some(state) => {
                 let tree = &self.tree;
                 state

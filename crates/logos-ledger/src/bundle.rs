@@ -95,7 +95,10 @@ impl Bundle {
         }
         let wire: Wire = serde_json::from_str(json).map_err(|e| BundleError::Malformed(e.to_string()))?;
         if wire.format != BUNDLE_FORMAT {
-            return Err(BundleError::Malformed(format!("format {:?}, expected {BUNDLE_FORMAT:?}", wire.format)));
+            return Err(BundleError::Malformed(format!(
+                "format {:?}, expected {BUNDLE_FORMAT:?}",
+                wire.format
+            )));
         }
         let entries = wire
             .entries

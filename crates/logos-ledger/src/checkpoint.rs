@@ -165,12 +165,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// A checkpoint without extension lines.
     pub fn new(origin: impl Into<String>, size: u64, root: Hash) -> Self {
-        Self {
-            origin: origin.into(),
-            size,
-            root,
-            extensions: Vec::new(),
-        }
+        Self { origin: origin.into(), size, root, extensions: Vec::new() }
     }
 
     /// Serialises the checkpoint as note text.
@@ -185,9 +180,7 @@ impl Checkpoint {
         }
         check_line_chars(&self.origin, "checkpoint origin")?;
         if self.extensions.len() > MAX_EXTENSIONS {
-            return Err(CheckpointError::TooManyExtensions {
-                max: MAX_EXTENSIONS,
-            });
+            return Err(CheckpointError::TooManyExtensions { max: MAX_EXTENSIONS });
         }
         for extension in &self.extensions {
             if extension.is_empty() {
@@ -195,12 +188,7 @@ impl Checkpoint {
             }
             check_line_chars(extension, "checkpoint extension line")?;
         }
-        let mut body = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            STANDARD.encode(self.root)
-        );
+        let mut body = format!("{}\n{}\n{}\n", self.origin, self.size, STANDARD.encode(self.root));
         for extension in &self.extensions {
             body.push_str(extension);
             body.push('\n');
@@ -222,34 +210,19 @@ impl Checkpoint {
         if origin.is_empty() {
             return Err(CheckpointError::EmptyOrigin);
         }
-        let size = parse_size(
-            lines
-                .next()
-                .ok_or(CheckpointError::MissingLine("tree size"))?,
-        )?;
-        let root = parse_root(
-            lines
-                .next()
-                .ok_or(CheckpointError::MissingLine("root hash"))?,
-        )?;
+        let size = parse_size(lines.next().ok_or(CheckpointError::MissingLine("tree size"))?)?;
+        let root = parse_root(lines.next().ok_or(CheckpointError::MissingLine("root hash"))?)?;
         let mut extensions = Vec::new();
         for line in lines {
             if extensions.len() == MAX_EXTENSIONS {
-                return Err(CheckpointError::TooManyExtensions {
-                    max: MAX_EXTENSIONS,
-                });
+                return Err(CheckpointError::TooManyExtensions { max: MAX_EXTENSIONS });
             }
             if line.is_empty() {
                 return Err(CheckpointError::EmptyExtension);
             }
             extensions.push(line.to_owned());
         }
-        Ok(Self {
-            origin: origin.to_owned(),
-            size,
-            root,
-            extensions,
-        })
+        Ok(Self { origin: origin.to_owned(), size, root, extensions })
     }
 }
 
@@ -268,18 +241,13 @@ fn parse_size(line: &str) -> Result<u64, CheckpointError> {
 fn parse_root(line: &str) -> Result<Hash, CheckpointError> {
     // The STANDARD engine insists on canonical padding and zero trailing
     // bits, so each root has exactly one accepted encoding.
-    let bytes = STANDARD
-        .decode(line)
-        .map_err(|_| CheckpointError::InvalidRoot)?;
+    let bytes = STANDARD.decode(line).map_err(|_| CheckpointError::InvalidRoot)?;
     Hash::try_from(bytes.as_slice()).map_err(|_| CheckpointError::InvalidRoot)
 }
 
 fn check_text_size(text: &str) -> Result<(), CheckpointError> {
     if text.len() > MAX_TEXT_BYTES {
-        return Err(CheckpointError::TextTooLarge {
-            len: text.len(),
-            max: MAX_TEXT_BYTES,
-        });
+        return Err(CheckpointError::TextTooLarge { len: text.len(), max: MAX_TEXT_BYTES });
     }
     Ok(())
 }
@@ -356,11 +324,7 @@ impl NoteSigner {
     fn with_key(name: &str, key: SigningKey) -> Result<Self, CheckpointError> {
         check_key_name(name)?;
         let key_id = ed25519_key_id(name, key.verifying_key().as_bytes());
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            key_id,
-        })
+        Ok(Self { name: name.to_owned(), key, key_id })
     }
 
     /// The 32-byte Ed25519 secret key (seed). Keep it secret.
@@ -380,11 +344,7 @@ impl NoteSigner {
 
     /// The verifier for this signer's signatures.
     pub fn verifier(&self) -> NoteVerifier {
-        NoteVerifier {
-            name: self.name.clone(),
-            key: self.key.verifying_key(),
-            key_id: self.key_id,
-        }
+        NoteVerifier { name: self.name.clone(), key: self.key.verifying_key(), key_id: self.key_id }
     }
 
     /// Serialises `checkpoint` and returns the complete signed note.
@@ -407,9 +367,7 @@ pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, Checkpoi
         return Err(CheckpointError::NoSigners);
     }
     if signers.len() > MAX_SIGNATURES {
-        return Err(CheckpointError::TooManySignatures {
-            max: MAX_SIGNATURES,
-        });
+        return Err(CheckpointError::TooManySignatures { max: MAX_SIGNATURES });
     }
     let mut note = String::with_capacity(text.len() + 1 + signers.len() * 120);
     note.push_str(text);
@@ -426,10 +384,7 @@ pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, Checkpoi
         note.push('\n');
     }
     if note.len() > MAX_NOTE_BYTES {
-        return Err(CheckpointError::NoteTooLarge {
-            len: note.len(),
-            max: MAX_NOTE_BYTES,
-        });
+        return Err(CheckpointError::NoteTooLarge { len: note.len(), max: MAX_NOTE_BYTES });
     }
     Ok(note)
 }
@@ -446,9 +401,7 @@ impl std::fmt::Debug for NoteVerifier {
     // The vkey says everything about the verifier in one line, unlike the
     // curve point internals `VerifyingKey` prints.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("NoteVerifier")
-            .field(&self.to_vkey())
-            .finish()
+        f.debug_tuple("NoteVerifier").field(&self.to_vkey()).finish()
     }
 }
 
@@ -456,16 +409,11 @@ impl NoteVerifier {
     /// A verifier for the 32-byte Ed25519 public key `public_key` under `name`.
     pub fn from_public_key(name: &str, public_key: &[u8; 32]) -> Result<Self, CheckpointError> {
         check_key_name(name)?;
-        let key =
-            VerifyingKey::from_bytes(public_key).map_err(|_| CheckpointError::InvalidPublicKey)?;
+        let key = VerifyingKey::from_bytes(public_key).map_err(|_| CheckpointError::InvalidPublicKey)?;
         if key.is_weak() {
             return Err(CheckpointError::WeakKey);
         }
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            key_id: ed25519_key_id(name, public_key),
-        })
+        Ok(Self { name: name.to_owned(), key, key_id: ed25519_key_id(name, public_key) })
     }
 
     /// Parses a verifier key `<name>+<8 hex digits key id>+<base64(0x01 ||
@@ -475,32 +423,27 @@ impl NoteVerifier {
         let mut parts = vkey.splitn(3, '+');
         let name = parts.next().unwrap_or_default();
         let (Some(id_hex), Some(key_b64)) = (parts.next(), parts.next()) else {
-            return Err(CheckpointError::MalformedVerifierKey(
-                "expected <name>+<key id>+<key>",
-            ));
+            return Err(CheckpointError::MalformedVerifierKey("expected <name>+<key id>+<key>"));
         };
         check_key_name(name)?;
         let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
         if id_hex.len() != 8 || !id_hex.bytes().all(lower_hex) {
-            return Err(CheckpointError::MalformedVerifierKey(
-                "key id is not 8 lowercase hex digits",
-            ));
+            return Err(CheckpointError::MalformedVerifierKey("key id is not 8 lowercase hex digits"));
         }
-        let key_id = u32::from_str_radix(id_hex, 16).map_err(|_| {
-            CheckpointError::MalformedVerifierKey("key id is not 8 lowercase hex digits")
-        })?;
-        let bytes = STANDARD.decode(key_b64).map_err(|_| {
-            CheckpointError::MalformedVerifierKey("public key is not canonical base64")
-        })?;
+        let key_id = u32::from_str_radix(id_hex, 16)
+            .map_err(|_| CheckpointError::MalformedVerifierKey("key id is not 8 lowercase hex digits"))?;
+        let bytes = STANDARD
+            .decode(key_b64)
+            .map_err(|_| CheckpointError::MalformedVerifierKey("public key is not canonical base64"))?;
         let Some((&key_type, public_key)) = bytes.split_first() else {
             return Err(CheckpointError::MalformedVerifierKey("public key is empty"));
         };
         if key_type != ED25519_TYPE {
             return Err(CheckpointError::UnsupportedKeyType(key_type));
         }
-        let public_key: &[u8; 32] = public_key.try_into().map_err(|_| {
-            CheckpointError::MalformedVerifierKey("ed25519 public key is not 32 bytes")
-        })?;
+        let public_key: &[u8; 32] = public_key
+            .try_into()
+            .map_err(|_| CheckpointError::MalformedVerifierKey("ed25519 public key is not 32 bytes"))?;
         let verifier = Self::from_public_key(name, public_key)?;
         if verifier.key_id != key_id {
             return Err(CheckpointError::KeyIdMismatch);
@@ -540,33 +483,21 @@ struct SignatureLine<'a> {
 }
 
 fn parse_signature_line(line: &str, number: usize) -> Result<SignatureLine<'_>, CheckpointError> {
-    let malformed = |reason| CheckpointError::MalformedSignatureLine {
-        line: number,
-        reason,
-    };
+    let malformed = |reason| CheckpointError::MalformedSignatureLine { line: number, reason };
     let rest = line
         .strip_prefix(SIGNATURE_LINE_PREFIX)
         .ok_or(malformed("does not start with an em dash and a space"))?;
-    let (name, encoded) = rest
-        .split_once(' ')
-        .ok_or(malformed("has no space between key name and signature"))?;
+    let (name, encoded) =
+        rest.split_once(' ').ok_or(malformed("has no space between key name and signature"))?;
     check_key_name(name).map_err(|_| malformed("key name is invalid"))?;
-    let signature = STANDARD
-        .decode(encoded)
-        .map_err(|_| malformed("signature is not canonical base64"))?;
+    let signature = STANDARD.decode(encoded).map_err(|_| malformed("signature is not canonical base64"))?;
     let key_id = match signature.first_chunk::<4>() {
         Some(id) if signature.len() >= MIN_SIGNATURE_BYTES => u32::from_be_bytes(*id),
         _ => {
-            return Err(malformed(
-                "signature is too short to hold a key id and a signature",
-            ));
+            return Err(malformed("signature is too short to hold a key id and a signature"));
         }
     };
-    Ok(SignatureLine {
-        name,
-        key_id,
-        signature,
-    })
+    Ok(SignatureLine { name, key_id, signature })
 }
 
 /// Verifies a signed note against `trusted` keys and returns its text.
@@ -577,17 +508,12 @@ fn parse_signature_line(line: &str, number: usize) -> Result<SignatureLine<'_>, 
 /// verify. Malformed signature lines always reject the note.
 pub fn open_note<'a>(note: &'a str, trusted: &[NoteVerifier]) -> Result<&'a str, CheckpointError> {
     if note.len() > MAX_NOTE_BYTES {
-        return Err(CheckpointError::NoteTooLarge {
-            len: note.len(),
-            max: MAX_NOTE_BYTES,
-        });
+        return Err(CheckpointError::NoteTooLarge { len: note.len(), max: MAX_NOTE_BYTES });
     }
     check_note_chars(note, "signed note")?;
     // The text may itself contain blank lines; the last one separates it
     // from the signatures.
-    let split = note
-        .rfind("\n\n")
-        .ok_or(CheckpointError::MissingSignatureBlock)?;
+    let split = note.rfind("\n\n").ok_or(CheckpointError::MissingSignatureBlock)?;
     let (text, block) = note.split_at(split + 1);
     let block = block.get(1..).unwrap_or_default();
     check_text_size(text)?;
@@ -601,17 +527,13 @@ pub fn open_note<'a>(note: &'a str, trusted: &[NoteVerifier]) -> Result<&'a str,
         });
     };
     if block.matches('\n').count() >= MAX_SIGNATURES {
-        return Err(CheckpointError::TooManySignatures {
-            max: MAX_SIGNATURES,
-        });
+        return Err(CheckpointError::TooManySignatures { max: MAX_SIGNATURES });
     }
 
     let mut verified = 0usize;
     for (i, line) in block.split('\n').enumerate() {
         let line = parse_signature_line(line, i + 1)?;
-        let mut matching = trusted
-            .iter()
-            .filter(|v| v.name == line.name && v.key_id == line.key_id);
+        let mut matching = trusted.iter().filter(|v| v.name == line.name && v.key_id == line.key_id);
         let Some(verifier) = matching.next() else {
             continue;
         };
@@ -621,18 +543,9 @@ pub fn open_note<'a>(note: &'a str, trusted: &[NoteVerifier]) -> Result<&'a str,
                 key_id: verifier.key_id,
             });
         }
-        let invalid = || CheckpointError::InvalidSignature {
-            name: verifier.name.clone(),
-        };
-        let bytes: &[u8; 64] = line
-            .signature
-            .get(4..)
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(invalid)?;
-        verifier
-            .key
-            .verify_strict(text.as_bytes(), &Signature::from_bytes(bytes))
-            .map_err(|_| invalid())?;
+        let invalid = || CheckpointError::InvalidSignature { name: verifier.name.clone() };
+        let bytes: &[u8; 64] = line.signature.get(4..).and_then(|s| s.try_into().ok()).ok_or_else(invalid)?;
+        verifier.key.verify_strict(text.as_bytes(), &Signature::from_bytes(bytes)).map_err(|_| invalid())?;
         verified += 1;
     }
     if verified == 0 {
@@ -643,9 +556,6 @@ pub fn open_note<'a>(note: &'a str, trusted: &[NoteVerifier]) -> Result<&'a str,
 
 /// Verifies a signed checkpoint against `trusted` keys (see [`open_note`])
 /// and parses its body.
-pub fn open_checkpoint(
-    note: &str,
-    trusted: &[NoteVerifier],
-) -> Result<Checkpoint, CheckpointError> {
+pub fn open_checkpoint(note: &str, trusted: &[NoteVerifier]) -> Result<Checkpoint, CheckpointError> {
     Checkpoint::parse_body(open_note(note, trusted)?)
 }

@@ -51,20 +51,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod audit;
+mod bundle;
 mod chain;
 pub mod checkpoint;
 mod entry;
 mod event;
 pub mod merkle;
 mod state;
-mod audit;
-mod bundle;
 pub mod token;
 
-pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
-pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
-pub use event::{Event, Keyring};
 pub use audit::{AuditError, Auditor};
 pub use bundle::{BUNDLE_FORMAT, Bundle, BundleError, BundleReport, MAX_BUNDLE_BYTES, verify_bundle};
-pub use state::{LedgerState, NodeStatus, StateError, required_operation};
+pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
 pub use ed25519_dalek;
+pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
+pub use event::{Event, Keyring};
+pub use state::{LedgerState, NodeStatus, StateError, required_operation};

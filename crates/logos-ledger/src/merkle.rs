@@ -162,18 +162,8 @@ pub struct ConsistencyProof {
     pub path: Vec<Hash>,
 }
 
-fn read<S: NodeSource + ?Sized>(
-    source: &S,
-    level: u8,
-    index: u64,
-) -> Result<Hash, TreeError<S::Error>> {
-    source
-        .node(level, index)
-        .map_err(|source| TreeError::Source {
-            level,
-            index,
-            source,
-        })
+fn read<S: NodeSource + ?Sized>(source: &S, level: u8, index: u64) -> Result<Hash, TreeError<S::Error>> {
+    source.node(level, index).map_err(|source| TreeError::Source { level, index, source })
 }
 
 /// Returns the nodes that become complete when leaf number `size_before` is
@@ -215,11 +205,7 @@ pub fn append_nodes<S: NodeSource + ?Sized>(
 /// `end - start`; every subtree in the RFC 6962 recursion satisfies this, and
 /// it is what makes each decomposition piece a stored node. Reads
 /// `popcount(end - start)` nodes: one for a complete subtree.
-fn range_hash<S: NodeSource + ?Sized>(
-    source: &S,
-    start: u64,
-    end: u64,
-) -> Result<Hash, TreeError<S::Error>> {
+fn range_hash<S: NodeSource + ?Sized>(source: &S, start: u64, end: u64) -> Result<Hash, TreeError<S::Error>> {
     let len = end.saturating_sub(start);
     let mut pieces = Vec::with_capacity(len.count_ones() as usize);
     let mut pos = start;
@@ -284,11 +270,7 @@ pub fn inclusion_proof<S: NodeSource + ?Sized>(
     }
     // The descent visits the root first; the RFC lists the leaf's sibling first.
     path.reverse();
-    Ok(InclusionProof {
-        leaf_index: index,
-        tree_size: size,
-        path,
-    })
+    Ok(InclusionProof { leaf_index: index, tree_size: size, path })
 }
 
 /// Builds the RFC 6962 `PROOF(old, D[new])` consistency proof.
@@ -326,11 +308,7 @@ pub fn consistency_proof<S: NodeSource + ?Sized>(
         path.push(range_hash(source, start, end)?);
     }
     path.reverse();
-    Ok(ConsistencyProof {
-        old_size: old,
-        new_size: new,
-        path,
-    })
+    Ok(ConsistencyProof { old_size: old, new_size: new, path })
 }
 
 /// Number of hashes in the audit path of leaf `index` in a tree of `size`
@@ -364,30 +342,20 @@ fn consistency_path_len(old: u64, new: u64) -> usize {
 /// verifies under other (index, size) pairs that give the tree the same shape
 /// along it (leaf 2 of 3 and leaf 1 of 2 share a proof), so take the size
 /// from the same signed checkpoint as the root.
-pub fn verify_inclusion(
-    leaf_hash: &Hash,
-    proof: &InclusionProof,
-    root: &Hash,
-) -> Result<(), ProofError> {
+pub fn verify_inclusion(leaf_hash: &Hash, proof: &InclusionProof, root: &Hash) -> Result<(), ProofError> {
     let (index, size) = (proof.leaf_index, proof.tree_size);
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
     let expected = inclusion_path_len(index, size);
     if proof.path.len() != expected {
-        return Err(ProofError::WrongPathLength {
-            expected,
-            actual: proof.path.len(),
-        });
+        return Err(ProofError::WrongPathLength { expected, actual: proof.path.len() });
     }
     let (mut f_n, mut s_n) = (index, size - 1);
     let mut r = *leaf_hash;
     for p in &proof.path {
         if s_n == 0 {
-            return Err(ProofError::WrongPathLength {
-                expected,
-                actual: proof.path.len(),
-            });
+            return Err(ProofError::WrongPathLength { expected, actual: proof.path.len() });
         }
         if f_n & 1 == 1 || f_n == s_n {
             r = node_hash(p, &r);
@@ -402,10 +370,7 @@ pub fn verify_inclusion(
         s_n >>= 1;
     }
     if s_n != 0 {
-        return Err(ProofError::WrongPathLength {
-            expected,
-            actual: proof.path.len(),
-        });
+        return Err(ProofError::WrongPathLength { expected, actual: proof.path.len() });
     }
     if r != *root {
         return Err(ProofError::RootMismatch);
@@ -433,10 +398,7 @@ pub fn verify_consistency(
     if old > new {
         return Err(ProofError::OldLargerThanNew { old, new });
     }
-    let wrong_length = |expected| ProofError::WrongPathLength {
-        expected,
-        actual: proof.path.len(),
-    };
+    let wrong_length = |expected| ProofError::WrongPathLength { expected, actual: proof.path.len() };
     if old == new {
         if !proof.path.is_empty() {
             return Err(wrong_length(0));
@@ -616,31 +578,14 @@ mod tests {
     #[test]
     fn append_nodes_rejects_full_tree() {
         let tree = MemoryTree::new();
-        assert_eq!(
-            append_nodes(&tree, u64::MAX, [0; 32]),
-            Err(TreeError::TreeFull { size: u64::MAX })
-        );
+        assert_eq!(append_nodes(&tree, u64::MAX, [0; 32]), Err(TreeError::TreeFull { size: u64::MAX }));
     }
 
     #[test]
     fn memory_tree_reports_missing_nodes() {
         let tree = MemoryTree::new();
-        assert!(matches!(
-            root(&tree, 3),
-            Err(TreeError::Source {
-                level: 1,
-                index: 0,
-                ..
-            })
-        ));
-        assert!(matches!(
-            tree.root_at(1),
-            Err(TreeError::Source {
-                level: 0,
-                index: 0,
-                ..
-            })
-        ));
+        assert!(matches!(root(&tree, 3), Err(TreeError::Source { level: 1, index: 0, .. })));
+        assert!(matches!(tree.root_at(1), Err(TreeError::Source { level: 0, index: 0, .. })));
         assert_eq!(tree.root(), Ok(empty_root()));
     }
 

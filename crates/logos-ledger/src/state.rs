@@ -116,7 +116,9 @@ pub fn required_operation(event: &Event) -> Option<Operation> {
     Some(match event {
         Event::Promoted { node } => Operation::Promote { node: *node },
         Event::Deprecated { node } => Operation::Deprecate { node: *node },
-        Event::CapabilityGranted { node, capability } => Operation::Grant { node: *node, capability: *capability },
+        Event::CapabilityGranted { node, capability } => {
+            Operation::Grant { node: *node, capability: *capability }
+        }
         Event::Migrated { from, to } => Operation::Migrate { from: *from, to: *to },
         Event::KeyringChanged { keyring } => {
             let mut keys = keyring.keys.clone();
@@ -182,13 +184,19 @@ impl LedgerState {
                 Some(_) => Err(unauthorized(format!("a {} event carries no token", entry.event.kind()))),
             };
         };
-        let auth = entry.authorization.as_ref().ok_or_else(|| unauthorized(format!("{} needs a token", entry.event.kind())))?;
+        let auth = entry
+            .authorization
+            .as_ref()
+            .ok_or_else(|| unauthorized(format!("{} needs a token", entry.event.kind())))?;
         let statement = Statement::parse(&auth.statement).map_err(|e| unauthorized(e.to_string()))?;
         if statement.origin() != self.origin {
             return Err(unauthorized(format!("token is for origin {:?}", statement.origin())));
         }
         if *statement.operation() != required {
-            return Err(unauthorized(format!("token authorises `{}`, the entry does `{required}`", statement.operation())));
+            return Err(unauthorized(format!(
+                "token authorises `{}`, the entry does `{required}`",
+                statement.operation()
+            )));
         }
         // What an auditor can still check long after the fact: the token was
         // unexpired when the host applied it, and it names a real earlier head.
@@ -197,7 +205,9 @@ impl LedgerState {
         }
         let head = statement.head_size();
         if head == 0 || head > entry.seq || root_at(head) != Some(*statement.head_root()) {
-            return Err(unauthorized(format!("token is bound to a head (size {head}) this ledger never had")));
+            return Err(unauthorized(format!(
+                "token is bound to a head (size {head}) this ledger never had"
+            )));
         }
         let digest = statement.digest();
         if self.used_tokens.contains(&digest) {
@@ -276,15 +286,24 @@ impl LedgerState {
         // Same port types for every port the old node exposes: dependants see no change.
         for p in &old.inputs {
             if new.input(&p.name) != Some(&p.ty) {
-                return Err(StateError::Incompatible { from, to, reason: format!("input port `{}: {}` is missing or differs", p.name, p.ty) });
+                return Err(StateError::Incompatible {
+                    from,
+                    to,
+                    reason: format!("input port `{}: {}` is missing or differs", p.name, p.ty),
+                });
             }
         }
         for p in &old.outputs {
             if new.output(&p.name) != Some(&p.ty) {
-                return Err(StateError::Incompatible { from, to, reason: format!("output port `{}: {}` is missing or differs", p.name, p.ty) });
+                return Err(StateError::Incompatible {
+                    from,
+                    to,
+                    reason: format!("output port `{}: {}` is missing or differs", p.name, p.ty),
+                });
             }
         }
-        let moved: Vec<Edge> = self.graph.edges().filter(|e| e.from.node == from || e.to.node == from).cloned().collect();
+        let moved: Vec<Edge> =
+            self.graph.edges().filter(|e| e.from.node == from || e.to.node == from).cloned().collect();
         for edge in &moved {
             self.graph.remove_edge(edge)?;
         }

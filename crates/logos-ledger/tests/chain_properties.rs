@@ -30,7 +30,8 @@ fn event_strategy() -> impl Strategy<Value = Event> {
 }
 
 fn chain(events: Vec<(Event, u64)>) -> Vec<Vec<u8>> {
-    let genesis = Event::Genesis { origin: "test/log".into(), keyring: Keyring { keys: vec![[9; 32]], quorum: 1 } };
+    let genesis =
+        Event::Genesis { origin: "test/log".into(), keyring: Keyring { keys: vec![[9; 32]], quorum: 1 } };
     let mut out = Vec::new();
     let mut prev = [0u8; 32];
     for (seq, (event, ts)) in std::iter::once((genesis, 0)).chain(events).enumerate() {

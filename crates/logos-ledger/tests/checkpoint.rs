@@ -4,8 +4,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use logos_ledger::checkpoint::{
-    Checkpoint, CheckpointError, MAX_EXTENSIONS, MAX_NOTE_BYTES, MAX_SIGNATURES, MAX_TEXT_BYTES,
-    NoteSigner, NoteVerifier, open_checkpoint, open_note, sign_note,
+    Checkpoint, CheckpointError, MAX_EXTENSIONS, MAX_NOTE_BYTES, MAX_SIGNATURES, MAX_TEXT_BYTES, NoteSigner,
+    NoteVerifier, open_checkpoint, open_note, sign_note,
 };
 use logos_ledger::merkle::Hash;
 use proptest::prelude::*;
@@ -35,10 +35,7 @@ fn checkpoint() -> Checkpoint {
 }
 
 fn body() -> String {
-    format!(
-        "{ORIGIN}\n1234567\n{}\next one\n— ext two\n",
-        STANDARD.encode(root())
-    )
+    format!("{ORIGIN}\n1234567\n{}\next one\n— ext two\n", STANDARD.encode(root()))
 }
 
 /// A signature line with arbitrary name, key id and signature bytes.
@@ -65,10 +62,7 @@ fn body_format_is_exact() {
     assert_eq!(checkpoint().to_body().unwrap(), body());
     assert_eq!(Checkpoint::parse_body(&body()).unwrap(), checkpoint());
     let empty = Checkpoint::new("o", 0, [0; 32]);
-    assert_eq!(
-        empty.to_body().unwrap(),
-        "o\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-    );
+    assert_eq!(empty.to_body().unwrap(), "o\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
 }
 
 #[test]
@@ -78,16 +72,8 @@ fn round_trip() {
     assert!(note.starts_with(&body()));
     assert!(note.ends_with('\n'));
     assert_eq!(note.lines().nth(5), Some(""), "blank line after the body");
-    assert!(
-        note.lines()
-            .nth(6)
-            .unwrap()
-            .starts_with("\u{2014} logos.example/ledger ")
-    );
-    assert_eq!(
-        open_checkpoint(&note, &[s.verifier()]).unwrap(),
-        checkpoint()
-    );
+    assert!(note.lines().nth(6).unwrap().starts_with("\u{2014} logos.example/ledger "));
+    assert_eq!(open_checkpoint(&note, &[s.verifier()]).unwrap(), checkpoint());
 
     let restored = NoteSigner::from_bytes(ORIGIN, &s.to_bytes()).unwrap();
     assert_eq!(restored.sign(&checkpoint()).unwrap(), note);
@@ -114,9 +100,7 @@ fn tampered_notes_are_rejected() {
     let s = signer(ORIGIN, 1);
     let trusted = [s.verifier()];
     let note = s.sign(&checkpoint()).unwrap();
-    let invalid = Err(CheckpointError::InvalidSignature {
-        name: ORIGIN.to_owned(),
-    });
+    let invalid = Err(CheckpointError::InvalidSignature { name: ORIGIN.to_owned() });
 
     let other_root = STANDARD.encode([9u8; 32]);
     let tampered = [
@@ -159,10 +143,7 @@ fn unknown_signatures_only_is_no_trusted_signature() {
     let err = open_checkpoint(&note, &[trusted.verifier()]).unwrap_err();
     assert_eq!(err, CheckpointError::NoTrustedSignature);
     assert_eq!(err.to_string(), "no trusted signature");
-    assert_eq!(
-        open_checkpoint(&note, &[]),
-        Err(CheckpointError::NoTrustedSignature)
-    );
+    assert_eq!(open_checkpoint(&note, &[]), Err(CheckpointError::NoTrustedSignature));
 }
 
 #[test]
@@ -173,23 +154,14 @@ fn unknown_plus_trusted_signatures_open() {
     for order in [[&stranger, &trusted], [&trusted, &stranger]] {
         let note = sign_note(&body, &order).unwrap();
         assert_eq!(signature_lines(&note).len(), 2);
-        assert_eq!(
-            open_checkpoint(&note, &[trusted.verifier()]).unwrap(),
-            checkpoint()
-        );
+        assert_eq!(open_checkpoint(&note, &[trusted.verifier()]).unwrap(), checkpoint());
         // Both trusted: both verified.
-        assert_eq!(
-            open_checkpoint(&note, &[stranger.verifier(), trusted.verifier()]).unwrap(),
-            checkpoint()
-        );
+        assert_eq!(open_checkpoint(&note, &[stranger.verifier(), trusted.verifier()]).unwrap(), checkpoint());
     }
 
     // An unknown signature of a foreign type (not 64 bytes) is ignored too.
     let note = trusted.sign(&checkpoint()).unwrap() + &line("pq.example", 7, &[1; 700]);
-    assert_eq!(
-        open_checkpoint(&note, &[trusted.verifier()]).unwrap(),
-        checkpoint()
-    );
+    assert_eq!(open_checkpoint(&note, &[trusted.verifier()]).unwrap(), checkpoint());
 }
 
 #[test]
@@ -203,9 +175,7 @@ fn trusted_name_and_key_id_with_a_different_key_is_rejected() {
     let forged = format!("{body}\n{}", line(ORIGIN, trusted.key_id(), &forged_sig));
     assert_eq!(
         open_checkpoint(&forged, &[trusted.verifier()]),
-        Err(CheckpointError::InvalidSignature {
-            name: ORIGIN.to_owned()
-        })
+        Err(CheckpointError::InvalidSignature { name: ORIGIN.to_owned() })
     );
     // Even next to a valid trusted signature, a failing one rejects the note.
     let both = trusted.sign(&checkpoint()).unwrap() + &line(ORIGIN, trusted.key_id(), &forged_sig);
@@ -214,15 +184,9 @@ fn trusted_name_and_key_id_with_a_different_key_is_rejected() {
     // Sharing only the name or only the key id makes it an unknown key.
     let good = trusted.sign(&checkpoint()).unwrap();
     let same_name = good.clone() + &line(ORIGIN, trusted.key_id() ^ 1, &forged_sig);
-    assert_eq!(
-        open_checkpoint(&same_name, &[trusted.verifier()]).unwrap(),
-        checkpoint()
-    );
+    assert_eq!(open_checkpoint(&same_name, &[trusted.verifier()]).unwrap(), checkpoint());
     let same_id = good + &line("other.example", trusted.key_id(), &forged_sig);
-    assert_eq!(
-        open_checkpoint(&same_id, &[trusted.verifier()]).unwrap(),
-        checkpoint()
-    );
+    assert_eq!(open_checkpoint(&same_id, &[trusted.verifier()]).unwrap(), checkpoint());
 }
 
 #[test]
@@ -230,21 +194,14 @@ fn wrong_name_is_not_trusted() {
     let s = signer(ORIGIN, 1);
     let note = s.sign(&checkpoint()).unwrap();
     // Same key, different name: different key id, so an unknown key.
-    let renamed =
-        NoteVerifier::from_public_key("logos.example/other", &s.verifier().public_key()).unwrap();
+    let renamed = NoteVerifier::from_public_key("logos.example/other", &s.verifier().public_key()).unwrap();
     assert_ne!(renamed.key_id(), s.key_id());
-    assert_eq!(
-        open_checkpoint(&note, &[renamed]),
-        Err(CheckpointError::NoTrustedSignature)
-    );
+    assert_eq!(open_checkpoint(&note, &[renamed]), Err(CheckpointError::NoTrustedSignature));
     // Relabelling the signature line with another name does not help.
     let sig = raw_signature(&note);
     let body = checkpoint().to_body().unwrap();
     let relabelled = format!("{body}\n{}", line("logos.example/other", s.key_id(), &sig));
-    assert_eq!(
-        open_checkpoint(&relabelled, &[s.verifier()]),
-        Err(CheckpointError::NoTrustedSignature)
-    );
+    assert_eq!(open_checkpoint(&relabelled, &[s.verifier()]), Err(CheckpointError::NoTrustedSignature));
 }
 
 #[test]
@@ -280,38 +237,19 @@ fn malformed_signature_lines_are_rejected() {
     for block in &bad_blocks {
         let bad = format!("{text}\n{block}");
         assert!(
-            matches!(
-                open_checkpoint(&bad, &trusted),
-                Err(CheckpointError::MalformedSignatureLine { .. })
-            ),
+            matches!(open_checkpoint(&bad, &trusted), Err(CheckpointError::MalformedSignatureLine { .. })),
             "{block:?}: {:?}",
             open_checkpoint(&bad, &trusted)
         );
     }
 
-    assert_eq!(
-        open_checkpoint(&text, &trusted),
-        Err(CheckpointError::MissingSignatureBlock)
-    );
-    assert_eq!(
-        open_checkpoint(&format!("{text}\n"), &trusted),
-        Err(CheckpointError::NoSignatures)
-    );
+    assert_eq!(open_checkpoint(&text, &trusted), Err(CheckpointError::MissingSignatureBlock));
+    assert_eq!(open_checkpoint(&format!("{text}\n"), &trusted), Err(CheckpointError::NoSignatures));
     // A blank line after the signatures leaves them in the "text".
-    assert_eq!(
-        open_checkpoint(&format!("{note}\n"), &trusted),
-        Err(CheckpointError::NoSignatures)
-    );
+    assert_eq!(open_checkpoint(&format!("{note}\n"), &trusted), Err(CheckpointError::NoSignatures));
     // Control characters anywhere in the note.
-    for bad in [
-        note.replacen('\n', "\r\n", 1),
-        note.replace(" ", "\t"),
-        format!("{note}\0"),
-    ] {
-        assert!(matches!(
-            open_checkpoint(&bad, &trusted),
-            Err(CheckpointError::ControlCharacter(_))
-        ));
+    for bad in [note.replacen('\n', "\r\n", 1), note.replace(" ", "\t"), format!("{note}\0")] {
+        assert!(matches!(open_checkpoint(&bad, &trusted), Err(CheckpointError::ControlCharacter(_))));
     }
 }
 
@@ -327,50 +265,26 @@ fn signature_and_size_limits() {
     let over = at_limit + &filler;
     assert_eq!(
         open_checkpoint(&over, &trusted),
-        Err(CheckpointError::TooManySignatures {
-            max: MAX_SIGNATURES
-        })
+        Err(CheckpointError::TooManySignatures { max: MAX_SIGNATURES })
     );
 
     let huge = "x".repeat(MAX_NOTE_BYTES) + &note;
-    assert!(matches!(
-        open_checkpoint(&huge, &trusted),
-        Err(CheckpointError::NoteTooLarge { .. })
-    ));
+    assert!(matches!(open_checkpoint(&huge, &trusted), Err(CheckpointError::NoteTooLarge { .. })));
 
-    let signers: Vec<NoteSigner> = (0..=MAX_SIGNATURES)
-        .map(|i| signer(&format!("s{i}"), i as u8))
-        .collect();
+    let signers: Vec<NoteSigner> = (0..=MAX_SIGNATURES).map(|i| signer(&format!("s{i}"), i as u8)).collect();
     let refs: Vec<&NoteSigner> = signers.iter().collect();
-    assert_eq!(
-        sign_note(&body(), &refs),
-        Err(CheckpointError::TooManySignatures {
-            max: MAX_SIGNATURES
-        })
-    );
+    assert_eq!(sign_note(&body(), &refs), Err(CheckpointError::TooManySignatures { max: MAX_SIGNATURES }));
     let note = sign_note(&body(), &refs[..MAX_SIGNATURES]).unwrap();
-    assert_eq!(
-        open_checkpoint(&note, &[signers[42].verifier()]).unwrap(),
-        checkpoint()
-    );
+    assert_eq!(open_checkpoint(&note, &[signers[42].verifier()]).unwrap(), checkpoint());
     assert_eq!(sign_note(&body(), &[]), Err(CheckpointError::NoSigners));
 }
 
 #[test]
 fn sign_note_validates_text() {
     let s = signer(ORIGIN, 1);
-    assert_eq!(
-        sign_note("no newline", &[&s]),
-        Err(CheckpointError::MissingFinalNewline)
-    );
-    assert_eq!(
-        sign_note("", &[&s]),
-        Err(CheckpointError::MissingFinalNewline)
-    );
-    assert!(matches!(
-        sign_note("bell\x07\n", &[&s]),
-        Err(CheckpointError::ControlCharacter(_))
-    ));
+    assert_eq!(sign_note("no newline", &[&s]), Err(CheckpointError::MissingFinalNewline));
+    assert_eq!(sign_note("", &[&s]), Err(CheckpointError::MissingFinalNewline));
+    assert!(matches!(sign_note("bell\x07\n", &[&s]), Err(CheckpointError::ControlCharacter(_))));
     assert!(matches!(
         sign_note(&"x\n".repeat(MAX_TEXT_BYTES), &[&s]),
         Err(CheckpointError::TextTooLarge { .. })
@@ -386,12 +300,7 @@ fn parse_body_rejects_non_canonical_bodies() {
     let b64 = STANDARD.encode(root());
     let ok = |size: &str| format!("o\n{size}\n{b64}\n");
     assert_eq!(Checkpoint::parse_body(&ok("0")).unwrap().size, 0);
-    assert_eq!(
-        Checkpoint::parse_body(&ok("18446744073709551615"))
-            .unwrap()
-            .size,
-        u64::MAX
-    );
+    assert_eq!(Checkpoint::parse_body(&ok("18446744073709551615")).unwrap().size, u64::MAX);
     for size in [
         "",
         "00",
@@ -407,11 +316,7 @@ fn parse_body_rejects_non_canonical_bodies() {
         "18446744073709551616",
         "99999999999999999999999",
     ] {
-        assert_eq!(
-            Checkpoint::parse_body(&ok(size)),
-            Err(CheckpointError::InvalidSize),
-            "{size:?}"
-        );
+        assert_eq!(Checkpoint::parse_body(&ok(size)), Err(CheckpointError::InvalidSize), "{size:?}");
     }
 
     // The last base64 character of a 32-byte value carries two zero bits;
@@ -452,26 +357,14 @@ fn parse_body_rejects_non_canonical_bodies() {
         ("\n5\nAAAA\n", CheckpointError::EmptyOrigin),
         ("o\n", CheckpointError::MissingLine("tree size")),
         ("o\n5\n", CheckpointError::MissingLine("root hash")),
-        (
-            "o\r\n5\n",
-            CheckpointError::ControlCharacter("checkpoint body"),
-        ),
-        (
-            "o\t\n5\n",
-            CheckpointError::ControlCharacter("checkpoint body"),
-        ),
-        (
-            "o\x7f\n5\n",
-            CheckpointError::ControlCharacter("checkpoint body"),
-        ),
+        ("o\r\n5\n", CheckpointError::ControlCharacter("checkpoint body")),
+        ("o\t\n5\n", CheckpointError::ControlCharacter("checkpoint body")),
+        ("o\x7f\n5\n", CheckpointError::ControlCharacter("checkpoint body")),
     ];
     for (text, err) in cases {
         assert_eq!(Checkpoint::parse_body(text).as_ref(), Err(err), "{text:?}");
     }
-    assert_eq!(
-        Checkpoint::parse_body(&format!("o\n5\n{b64}\n\n")),
-        Err(CheckpointError::EmptyExtension)
-    );
+    assert_eq!(Checkpoint::parse_body(&format!("o\n5\n{b64}\n\n")), Err(CheckpointError::EmptyExtension));
     assert_eq!(
         Checkpoint::parse_body(&format!("o\n5\n{b64}\next\n\nmore\n")),
         Err(CheckpointError::EmptyExtension)
@@ -482,15 +375,10 @@ fn parse_body_rejects_non_canonical_bodies() {
     assert_eq!(parsed.extensions.len(), MAX_EXTENSIONS);
     assert_eq!(
         Checkpoint::parse_body(&with_extensions(MAX_EXTENSIONS + 1)),
-        Err(CheckpointError::TooManyExtensions {
-            max: MAX_EXTENSIONS
-        })
+        Err(CheckpointError::TooManyExtensions { max: MAX_EXTENSIONS })
     );
     let big = format!("{}\n5\n{b64}\n", "o".repeat(MAX_TEXT_BYTES));
-    assert!(matches!(
-        Checkpoint::parse_body(&big),
-        Err(CheckpointError::TextTooLarge { .. })
-    ));
+    assert!(matches!(Checkpoint::parse_body(&big), Err(CheckpointError::TextTooLarge { .. })));
 }
 
 #[test]
@@ -498,28 +386,16 @@ fn to_body_refuses_checkpoints_that_would_not_round_trip() {
     let mut cp = Checkpoint::new("", 1, root());
     assert_eq!(cp.to_body(), Err(CheckpointError::EmptyOrigin));
     cp.origin = "a\n2".to_owned();
-    assert!(matches!(
-        cp.to_body(),
-        Err(CheckpointError::ControlCharacter(_))
-    ));
+    assert!(matches!(cp.to_body(), Err(CheckpointError::ControlCharacter(_))));
     cp.origin = "o".to_owned();
     cp.extensions = vec![String::new()];
     assert_eq!(cp.to_body(), Err(CheckpointError::EmptyExtension));
     cp.extensions = vec!["line\nline".to_owned()];
-    assert!(matches!(
-        cp.to_body(),
-        Err(CheckpointError::ControlCharacter(_))
-    ));
+    assert!(matches!(cp.to_body(), Err(CheckpointError::ControlCharacter(_))));
     cp.extensions = vec!["e".to_owned(); MAX_EXTENSIONS + 1];
-    assert!(matches!(
-        cp.to_body(),
-        Err(CheckpointError::TooManyExtensions { .. })
-    ));
+    assert!(matches!(cp.to_body(), Err(CheckpointError::TooManyExtensions { .. })));
     cp.extensions = vec!["e".repeat(MAX_TEXT_BYTES)];
-    assert!(matches!(
-        cp.to_body(),
-        Err(CheckpointError::TextTooLarge { .. })
-    ));
+    assert!(matches!(cp.to_body(), Err(CheckpointError::TextTooLarge { .. })));
     let s = signer("o", 1);
     assert!(s.sign(&cp).is_err());
 }
@@ -528,9 +404,7 @@ fn to_body_refuses_checkpoints_that_would_not_round_trip() {
 fn key_id_known_answer_computed_by_hand() {
     let seed = [0x42u8; 32];
     let name = "logos.example/ledger";
-    let public = ed25519_dalek::SigningKey::from_bytes(&seed)
-        .verifying_key()
-        .to_bytes();
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
 
     let mut input = name.as_bytes().to_vec();
     input.push(0x0a);
@@ -547,11 +421,7 @@ fn key_id_known_answer_computed_by_hand() {
     key.extend_from_slice(&public);
     assert_eq!(
         s.verifier().to_vkey(),
-        format!(
-            "{name}+{}+{}",
-            hex::encode(&digest[..4]),
-            STANDARD.encode(key)
-        )
+        format!("{name}+{}+{}", hex::encode(&digest[..4]), STANDARD.encode(key))
     );
     // The signature line starts with the same four bytes.
     let note = s.sign(&checkpoint()).unwrap();
@@ -577,26 +447,14 @@ fn verifier_keys_are_validated() {
         k[0] = t;
         format!("{name}+{id}+{}", STANDARD.encode(k))
     };
-    assert_eq!(
-        NoteVerifier::from_vkey(&with_type(0x02)),
-        Err(CheckpointError::UnsupportedKeyType(0x02))
-    );
+    assert_eq!(NoteVerifier::from_vkey(&with_type(0x02)), Err(CheckpointError::UnsupportedKeyType(0x02)));
     assert_eq!(
         NoteVerifier::from_vkey(&format!("{name}+{other_id}+{key}")),
         Err(CheckpointError::KeyIdMismatch)
     );
-    assert_eq!(
-        NoteVerifier::from_vkey(&format!("other+{id}+{key}")),
-        Err(CheckpointError::KeyIdMismatch)
-    );
-    assert_eq!(
-        NoteVerifier::from_vkey(&format!("+{id}+{key}")),
-        Err(CheckpointError::InvalidKeyName)
-    );
-    assert_eq!(
-        NoteVerifier::from_vkey(&format!("a b+{id}+{key}")),
-        Err(CheckpointError::InvalidKeyName)
-    );
+    assert_eq!(NoteVerifier::from_vkey(&format!("other+{id}+{key}")), Err(CheckpointError::KeyIdMismatch));
+    assert_eq!(NoteVerifier::from_vkey(&format!("+{id}+{key}")), Err(CheckpointError::InvalidKeyName));
+    assert_eq!(NoteVerifier::from_vkey(&format!("a b+{id}+{key}")), Err(CheckpointError::InvalidKeyName));
     for bad in [
         String::new(),
         name.to_owned(),
@@ -609,16 +467,10 @@ fn verifier_keys_are_validated() {
         format!("{name}+{id}+{}", &key[..key.len() - 1]),
         format!("{name}+{id}+{key}="),
         format!("{name}+{id}+{}", STANDARD.encode(&key_bytes[..32])),
-        format!(
-            "{name}+{id}+{}",
-            STANDARD.encode([&key_bytes[..], &[0]].concat())
-        ),
+        format!("{name}+{id}+{}", STANDARD.encode([&key_bytes[..], &[0]].concat())),
     ] {
         assert!(
-            matches!(
-                NoteVerifier::from_vkey(&bad),
-                Err(CheckpointError::MalformedVerifierKey(_))
-            ),
+            matches!(NoteVerifier::from_vkey(&bad), Err(CheckpointError::MalformedVerifierKey(_))),
             "{bad:?}: {:?}",
             NoteVerifier::from_vkey(&bad)
         );
@@ -627,22 +479,12 @@ fn verifier_keys_are_validated() {
     // The identity point is a valid encoding but of small order.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    assert_eq!(
-        NoteVerifier::from_public_key("weak", &identity),
-        Err(CheckpointError::WeakKey)
-    );
+    assert_eq!(NoteVerifier::from_public_key("weak", &identity), Err(CheckpointError::WeakKey));
     let mut weak_key = vec![0x01];
     weak_key.extend_from_slice(&identity);
     let digest = Sha256::digest([b"weak\n\x01".as_slice(), &identity].concat());
-    let weak = format!(
-        "weak+{}+{}",
-        hex::encode(&digest[..4]),
-        STANDARD.encode(weak_key)
-    );
-    assert_eq!(
-        NoteVerifier::from_vkey(&weak),
-        Err(CheckpointError::WeakKey)
-    );
+    let weak = format!("weak+{}+{}", hex::encode(&digest[..4]), STANDARD.encode(weak_key));
+    assert_eq!(NoteVerifier::from_vkey(&weak), Err(CheckpointError::WeakKey));
 
     for bad_name in ["", "a b", "a+b", "tab\there", "nl\n", "nbsp\u{a0}"] {
         assert_eq!(
@@ -661,10 +503,7 @@ fn debug_output_hides_the_secret_key() {
     assert!(!shown.contains(&STANDARD.encode(s.to_bytes())));
     assert!(!shown.contains(&hex::encode(s.to_bytes())));
     assert!(!shown.contains("90, 90"), "{shown}");
-    assert_eq!(
-        format!("{:?}", s.verifier()),
-        format!("NoteVerifier({:?})", s.verifier().to_vkey())
-    );
+    assert_eq!(format!("{:?}", s.verifier()), format!("NoteVerifier({:?})", s.verifier().to_vkey()));
 }
 
 fn signed() -> (String, NoteVerifier) {

@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use logos_ledger::merkle::{
-    ConsistencyProof, Hash, InclusionProof, MemoryTree, NodeSource, ProofError, TreeError,
-    consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
-    verify_inclusion,
+    ConsistencyProof, Hash, InclusionProof, MemoryTree, NodeSource, ProofError, TreeError, consistency_proof,
+    empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -25,10 +24,7 @@ struct Naive<'a> {
 
 impl<'a> Naive<'a> {
     fn new(leaves: &'a [Hash]) -> Self {
-        Self {
-            leaves,
-            memo: HashMap::new(),
-        }
+        Self { leaves, memo: HashMap::new() }
     }
 
     fn largest_power_of_two_below(n: usize) -> usize {
@@ -87,11 +83,7 @@ impl<'a> Naive<'a> {
     fn subproof(&mut self, m: usize, a: usize, b: usize, whole: bool) -> Vec<Hash> {
         let n = b - a;
         if m == n {
-            return if whole {
-                Vec::new()
-            } else {
-                vec![self.mth(a, b)]
-            };
+            return if whole { Vec::new() } else { vec![self.mth(a, b)] };
         }
         let k = Self::largest_power_of_two_below(n);
         if m <= k {
@@ -138,16 +130,8 @@ fn empty_tree_root_is_sha256_of_nothing() {
 fn known_answer_roots_for_rfc6962_test_leaves() {
     // The eight-leaf test tree used by the Certificate Transparency
     // implementations, with the roots of each of its prefixes.
-    let inputs = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ];
+    let inputs =
+        ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
     let roots = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -233,10 +217,11 @@ const SINGLE_EVERY: u64 = 4;
 /// of a tree of `n` leaves.
 fn flip_plan(n: u64, proof_no: u64) -> Vec<(usize, u8)> {
     let rotating_bit = |byte: usize| 1u8 << ((byte as u64 + proof_no) % 8);
-    if std::env::var_os("LOGOS_EXHAUSTIVE").is_some() || n <= 8 || (n <= 64 && proof_no.is_multiple_of(EXHAUSTIVE_EVERY)) {
-        (0..32)
-            .flat_map(|byte| (0..8).map(move |bit| (byte, 1u8 << bit)))
-            .collect()
+    if std::env::var_os("LOGOS_EXHAUSTIVE").is_some()
+        || n <= 8
+        || (n <= 64 && proof_no.is_multiple_of(EXHAUSTIVE_EVERY))
+    {
+        (0..32).flat_map(|byte| (0..8).map(move |bit| (byte, 1u8 << bit))).collect()
     } else if n > 64 && proof_no.is_multiple_of(PER_BYTE_EVERY) {
         (0..32).map(|byte| (byte, rotating_bit(byte))).collect()
     } else if n <= 64 || proof_no.is_multiple_of(SINGLE_EVERY) {
@@ -313,75 +298,33 @@ fn adversarial_inclusion_proofs_are_rejected() {
 
     let mut long = good.clone();
     long.path.push([0; 32]);
-    assert!(matches!(
-        verify_inclusion(&all[5], &long, &tree_root),
-        Err(ProofError::WrongPathLength { .. })
-    ));
+    assert!(matches!(verify_inclusion(&all[5], &long, &tree_root), Err(ProofError::WrongPathLength { .. })));
     let mut short = good.clone();
     short.path.pop();
-    assert!(matches!(
-        verify_inclusion(&all[5], &short, &tree_root),
-        Err(ProofError::WrongPathLength { .. })
-    ));
-    let empty = InclusionProof {
-        path: Vec::new(),
-        ..good.clone()
-    };
+    assert!(matches!(verify_inclusion(&all[5], &short, &tree_root), Err(ProofError::WrongPathLength { .. })));
+    let empty = InclusionProof { path: Vec::new(), ..good.clone() };
     assert!(verify_inclusion(&all[5], &empty, &tree_root).is_err());
 
     // A valid path presented under a different index or size.
     for (index, size) in [(4, 21), (6, 21), (5, 16), (5, 33), (21, 21), (22, 21)] {
-        let moved = InclusionProof {
-            leaf_index: index,
-            tree_size: size,
-            path: good.path.clone(),
-        };
-        assert!(
-            verify_inclusion(&all[5], &moved, &tree_root).is_err(),
-            "{index}/{size}"
-        );
+        let moved = InclusionProof { leaf_index: index, tree_size: size, path: good.path.clone() };
+        assert!(verify_inclusion(&all[5], &moved, &tree_root).is_err(), "{index}/{size}");
     }
-    let at_size = InclusionProof {
-        leaf_index: 21,
-        tree_size: 21,
-        path: Vec::new(),
-    };
+    let at_size = InclusionProof { leaf_index: 21, tree_size: 21, path: Vec::new() };
     assert_eq!(
         verify_inclusion(&all[5], &at_size, &tree_root),
-        Err(ProofError::IndexOutOfRange {
-            index: 21,
-            size: 21
-        })
+        Err(ProofError::IndexOutOfRange { index: 21, size: 21 })
     );
-    let zero = InclusionProof {
-        leaf_index: 0,
-        tree_size: 0,
-        path: Vec::new(),
-    };
+    let zero = InclusionProof { leaf_index: 0, tree_size: 0, path: Vec::new() };
     assert!(verify_inclusion(&empty_root(), &zero, &empty_root()).is_err());
 
     // Wrong leaf, and proof or root taken from another tree of the same size.
-    assert_eq!(
-        verify_inclusion(&all[6], &good, &tree_root),
-        Err(ProofError::RootMismatch)
-    );
+    assert_eq!(verify_inclusion(&all[6], &good, &tree_root), Err(ProofError::RootMismatch));
     let foreign = other.inclusion_proof(5).unwrap();
-    assert_eq!(
-        verify_inclusion(&all[5], &foreign, &tree_root),
-        Err(ProofError::RootMismatch)
-    );
-    assert_eq!(
-        verify_inclusion(&all[5], &good, &other.root().unwrap()),
-        Err(ProofError::RootMismatch)
-    );
+    assert_eq!(verify_inclusion(&all[5], &foreign, &tree_root), Err(ProofError::RootMismatch));
+    assert_eq!(verify_inclusion(&all[5], &good, &other.root().unwrap()), Err(ProofError::RootMismatch));
 
-    assert!(matches!(
-        tree.inclusion_proof(21),
-        Err(TreeError::IndexOutOfRange {
-            index: 21,
-            size: 21
-        })
-    ));
+    assert!(matches!(tree.inclusion_proof(21), Err(TreeError::IndexOutOfRange { index: 21, size: 21 })));
 }
 
 #[test]
@@ -405,19 +348,12 @@ fn adversarial_consistency_proofs_are_rejected() {
         verify_consistency(&old_root, &new_root, &short),
         Err(ProofError::WrongPathLength { .. })
     ));
-    let empty = ConsistencyProof {
-        path: Vec::new(),
-        ..good.clone()
-    };
+    let empty = ConsistencyProof { path: Vec::new(), ..good.clone() };
     assert!(verify_consistency(&old_root, &new_root, &empty).is_err());
 
     // Swapped roots, and the sizes reversed.
     assert!(verify_consistency(&new_root, &old_root, &good).is_err());
-    let reversed = ConsistencyProof {
-        old_size: 37,
-        new_size: 13,
-        path: good.path.clone(),
-    };
+    let reversed = ConsistencyProof { old_size: 37, new_size: 13, path: good.path.clone() };
     assert_eq!(
         verify_consistency(&new_root, &old_root, &reversed),
         Err(ProofError::OldLargerThanNew { old: 37, new: 13 })
@@ -425,20 +361,10 @@ fn adversarial_consistency_proofs_are_rejected() {
 
     // Old size zero is refused whatever accompanies it.
     for path in [Vec::new(), good.path.clone()] {
-        let from_empty = ConsistencyProof {
-            old_size: 0,
-            new_size: 37,
-            path,
-        };
-        assert_eq!(
-            verify_consistency(&empty_root(), &new_root, &from_empty),
-            Err(ProofError::OldSizeZero)
-        );
+        let from_empty = ConsistencyProof { old_size: 0, new_size: 37, path };
+        assert_eq!(verify_consistency(&empty_root(), &new_root, &from_empty), Err(ProofError::OldSizeZero));
     }
-    assert!(matches!(
-        tree.consistency_proof(0),
-        Err(TreeError::InvalidConsistencyRange { old: 0, new: 37 })
-    ));
+    assert!(matches!(tree.consistency_proof(0), Err(TreeError::InvalidConsistencyRange { old: 0, new: 37 })));
     assert!(matches!(
         consistency_proof(&tree, 38, 37),
         Err(TreeError::InvalidConsistencyRange { old: 38, new: 37 })
@@ -448,20 +374,11 @@ fn adversarial_consistency_proofs_are_rejected() {
     let same = tree.consistency_proof(37).unwrap();
     assert!(same.path.is_empty());
     verify_consistency(&new_root, &new_root, &same).unwrap();
-    assert_eq!(
-        verify_consistency(&old_root, &new_root, &same),
-        Err(ProofError::RootMismatch)
-    );
-    let padded = ConsistencyProof {
-        path: vec![new_root],
-        ..same
-    };
+    assert_eq!(verify_consistency(&old_root, &new_root, &same), Err(ProofError::RootMismatch));
+    let padded = ConsistencyProof { path: vec![new_root], ..same };
     assert_eq!(
         verify_consistency(&new_root, &new_root, &padded),
-        Err(ProofError::WrongPathLength {
-            expected: 0,
-            actual: 1
-        })
+        Err(ProofError::WrongPathLength { expected: 0, actual: 1 })
     );
 
     // Roots or proof of a different tree with the same sizes.
@@ -473,15 +390,8 @@ fn adversarial_consistency_proofs_are_rejected() {
 
     // A valid path presented under other sizes.
     for (m, n) in [(12, 37), (14, 37), (13, 16), (13, 65), (16, 37), (1, 37)] {
-        let moved = ConsistencyProof {
-            old_size: m,
-            new_size: n,
-            path: good.path.clone(),
-        };
-        assert!(
-            verify_consistency(&old_root, &new_root, &moved).is_err(),
-            "{m} -> {n}"
-        );
+        let moved = ConsistencyProof { old_size: m, new_size: n, path: good.path.clone() };
+        assert!(verify_consistency(&old_root, &new_root, &moved).is_err(), "{m} -> {n}");
     }
 }
 
@@ -525,9 +435,7 @@ struct CountingSource {
 
 impl CountingSource {
     fn new() -> Self {
-        Self {
-            reads: Cell::new(0),
-        }
+        Self { reads: Cell::new(0) }
     }
 
     fn take(&self) -> u64 {
@@ -565,15 +473,7 @@ fn assert_read_bounds(source: &CountingSource, size: u64, index: u64, old: u64) 
 #[test]
 fn node_reads_are_logarithmic() {
     let source = CountingSource::new();
-    for size in [
-        1u64,
-        2,
-        3,
-        1_000_000,
-        1_048_575,
-        (1 << 40) + 12_345,
-        u64::MAX,
-    ] {
+    for size in [1u64, 2, 3, 1_000_000, 1_048_575, (1 << 40) + 12_345, u64::MAX] {
         for index in [0, size / 3, size / 2, size - 1] {
             let old = index.max(1);
             assert_read_bounds(&source, size, index, old);

@@ -29,7 +29,8 @@ fn summary(i: u64) -> ExecutionSummary {
 }
 
 fn new_store(dir: &tempfile::TempDir, name: &str) -> RedbStore {
-    RedbStore::create(dir.path().join(name), "bench.logos/ledger", Keyring::empty(), &stamp()).expect("create")
+    RedbStore::create(dir.path().join(name), "bench.logos/ledger", Keyring::empty(), &stamp())
+        .expect("create")
 }
 
 fn appends(c: &mut Criterion) {
@@ -127,8 +128,12 @@ fn proofs(c: &mut Criterion) {
     let leaf = leaf_hash(&store.raw_entries(seq..seq + 1).expect("entry")[0]);
     let proof = store.inclusion_proof(seq, PROOF_SIZE).expect("proof");
     let mut g = c.benchmark_group("inclusion_proof_1M");
-    g.bench_function("generate", |b| b.iter(|| store.inclusion_proof(black_box(seq), PROOF_SIZE).expect("proof")));
-    g.bench_function("verify", |b| b.iter(|| verify_inclusion(&leaf, black_box(&proof), &root).expect("valid")));
+    g.bench_function("generate", |b| {
+        b.iter(|| store.inclusion_proof(black_box(seq), PROOF_SIZE).expect("proof"))
+    });
+    g.bench_function("verify", |b| {
+        b.iter(|| verify_inclusion(&leaf, black_box(&proof), &root).expect("valid"))
+    });
     g.finish();
 }
 

@@ -45,9 +45,9 @@ pub(crate) fn write_changes(
     let mut touched: Vec<NodeId> = Vec::new();
     match &entry.event {
         Event::NodeCreated { id, manifest, wasm_len } => {
-            let wasm = wasm.filter(|w| NodeId::of_wasm(w) == *id && w.len() as u64 == *wasm_len).ok_or_else(|| {
-                StoreError::Corrupt(format!("node {id} was committed without its wasm bytes"))
-            })?;
+            let wasm = wasm.filter(|w| NodeId::of_wasm(w) == *id && w.len() as u64 == *wasm_len).ok_or_else(
+                || StoreError::Corrupt(format!("node {id} was committed without its wasm bytes")),
+            )?;
             txn.open_table(NODES)?.insert(id.as_bytes(), encode_manifest(manifest).as_slice())?;
             txn.open_table(WASM)?.insert(id.as_bytes(), wasm)?;
             touched.push(*id);
@@ -59,7 +59,8 @@ pub(crate) fn write_changes(
             txn.open_table(EDGES)?.remove(encode_edge(edge).as_slice())?;
         }
         Event::Migrated { from, to } => {
-            let before = before.ok_or_else(|| StoreError::Corrupt("migration committed without its prior graph".into()))?;
+            let before = before
+                .ok_or_else(|| StoreError::Corrupt("migration committed without its prior graph".into()))?;
             write_edge_diff(txn, before, &next.graph)?;
             touched.extend([*from, *to]);
         }
@@ -120,21 +121,31 @@ pub(crate) fn load(db: &Database) -> Result<Cached, StoreError> {
     {
         let ledger = txn.open_table(LEDGER)?;
         if ledger.len()? != head.size {
-            return Err(StoreError::Corrupt(format!("head says {} entries, ledger has {}", head.size, ledger.len()?)));
+            return Err(StoreError::Corrupt(format!(
+                "head says {} entries, ledger has {}",
+                head.size,
+                ledger.len()?
+            )));
         }
         let last = ledger.last()?.ok_or_else(|| StoreError::Corrupt("ledger is empty".into()))?;
         let (seq, bytes) = (last.0.value(), last.1.value());
         if seq.checked_add(1) != Some(head.size) || hash_encoded(bytes) != head.hash {
-            return Err(StoreError::Corrupt(format!("last ledger entry (seq {seq}) does not match the recorded head")));
+            return Err(StoreError::Corrupt(format!(
+                "last ledger entry (seq {seq}) does not match the recorded head"
+            )));
         }
         Entry::decode(bytes).map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}")))?;
     }
     let meta = txn.open_table(META)?;
     let text = |key: &str| -> Result<Vec<u8>, StoreError> {
-        Ok(meta.get(key)?.ok_or_else(|| StoreError::Corrupt(format!("{key} record is missing")))?.value().to_vec())
+        Ok(meta
+            .get(key)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{key} record is missing")))?
+            .value()
+            .to_vec())
     };
-    let origin =
-        String::from_utf8(text(KEY_ORIGIN)?).map_err(|_| StoreError::Corrupt("origin record is not UTF-8".into()))?;
+    let origin = String::from_utf8(text(KEY_ORIGIN)?)
+        .map_err(|_| StoreError::Corrupt("origin record is not UTF-8".into()))?;
     let keyring = decode_keyring(&text(KEY_KEYRING)?)?;
     let policy = text(KEY_POLICY)?;
     let mut graph = Graph::new();

@@ -15,8 +15,11 @@ use crate::tables::*;
 use crate::tree::{MIN_STORED_LEVEL, TreeSource};
 
 /// The Merkle tree as read in a read transaction.
-pub(crate) type ReadTree<'a> =
-    TreeSource<'a, redb::ReadOnlyTable<(u8, u64), &'static [u8; 32]>, redb::ReadOnlyTable<u64, &'static [u8]>>;
+pub(crate) type ReadTree<'a> = TreeSource<
+    'a,
+    redb::ReadOnlyTable<(u8, u64), &'static [u8; 32]>,
+    redb::ReadOnlyTable<u64, &'static [u8]>,
+>;
 
 /// A LOGOS store in one redb file.
 ///
@@ -85,14 +88,21 @@ pub struct ExecutionSummary {
 /// Checks an origin line: 1 to 256 printable ASCII characters, no spaces
 /// and no `+` (it names the log in checkpoints and binds tokens).
 pub fn check_origin(origin: &str) -> Result<(), StoreError> {
-    let ok = !origin.is_empty() && origin.len() <= 256 && origin.bytes().all(|b| b.is_ascii_graphic() && b != b'+');
+    let ok = !origin.is_empty()
+        && origin.len() <= 256
+        && origin.bytes().all(|b| b.is_ascii_graphic() && b != b'+');
     if ok { Ok(()) } else { Err(StoreError::BadOrigin(origin.chars().take(300).collect())) }
 }
 
 impl RedbStore {
     /// Creates a new store at `path` whose ledger starts with a genesis entry
     /// for `origin` registering `keyring`. Fails if the file already holds a ledger.
-    pub fn create(path: impl AsRef<Path>, origin: &str, keyring: Keyring, stamp: &Stamp) -> Result<Self, StoreError> {
+    pub fn create(
+        path: impl AsRef<Path>,
+        origin: &str,
+        keyring: Keyring,
+        stamp: &Stamp,
+    ) -> Result<Self, StoreError> {
         check_origin(origin)?;
         guard("create store", || {
             let db = Database::create(path)?;
@@ -135,7 +145,10 @@ impl RedbStore {
     }
 
     /// Runs `f` over the MERKLE table in a read transaction (takes no lock).
-    pub(crate) fn read_tree<T>(&self, f: impl FnOnce(&ReadTree<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn read_tree<T>(
+        &self,
+        f: impl FnOnce(&ReadTree<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         guard("read merkle tree", || {
             let txn = self.db.begin_read()?;
             let merkle = txn.open_table(MERKLE)?;
@@ -195,7 +208,9 @@ impl RedbStore {
         self.raw_entries(start..size)?
             .iter()
             .zip(start..)
-            .map(|(b, seq)| Entry::decode(b).map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}"))))
+            .map(|(b, seq)| {
+                Entry::decode(b).map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}")))
+            })
             .collect()
     }
 
@@ -248,7 +263,9 @@ impl RedbStore {
                     let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
                     {
                         let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
-                        state.apply(&entry, &|size| merkle::root(&source, size).ok()).map_err(StoreError::from)?;
+                        state
+                            .apply(&entry, &|size| merkle::root(&source, size).ok())
+                            .map_err(StoreError::from)?;
                     }
                     crate::index::write_changes(&txn, before.as_ref(), &state, &entry, wasm)?;
                     let bytes = entry.encode();
@@ -277,7 +294,11 @@ impl RedbStore {
 
     /// Records finished executions in the ledger: one `ExecutionRecorded`
     /// entry each, all in one durable transaction (group commit).
-    pub fn record_executions(&self, stamp: &Stamp, records: &[ExecutionSummary]) -> Result<Range<u64>, StoreError> {
+    pub fn record_executions(
+        &self,
+        stamp: &Stamp,
+        records: &[ExecutionSummary],
+    ) -> Result<Range<u64>, StoreError> {
         let events = records
             .iter()
             .map(|r| {
@@ -339,7 +360,9 @@ impl GraphStore for RedbStore {
             let blob = blob.value().to_vec();
             // The registry is content-addressed: never hand out bytes that are not what the id names.
             if NodeId::of_wasm(&blob) != *id {
-                return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
+                return Err(StoreError::Corrupt(format!(
+                    "wasm of node {id} does not match its content address"
+                )));
             }
             Ok(Some(blob))
         })

@@ -60,7 +60,8 @@ pub(crate) fn encode_manifest(m: &NodeManifest) -> Vec<u8> {
 }
 
 pub(crate) fn decode_manifest(id: &NodeId, bytes: &[u8]) -> Result<NodeManifest, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("manifest of node {id} does not decode: {e}")))
+    postcard::from_bytes(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("manifest of node {id} does not decode: {e}")))
 }
 
 pub(crate) fn encode_edge(e: &Edge) -> Vec<u8> {
@@ -78,7 +79,8 @@ pub(crate) fn encode_keyring(k: &Keyring) -> Vec<u8> {
 }
 
 pub(crate) fn decode_keyring(bytes: &[u8]) -> Result<Keyring, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("keyring record does not decode: {e}")))
+    postcard::from_bytes(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("keyring record does not decode: {e}")))
 }
 
 pub(crate) fn encode_status(s: &NodeStatus) -> Vec<u8> {
@@ -87,5 +89,6 @@ pub(crate) fn encode_status(s: &NodeStatus) -> Vec<u8> {
 }
 
 pub(crate) fn decode_status(id: &NodeId, bytes: &[u8]) -> Result<NodeStatus, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("status of node {id} does not decode: {e}")))
+    postcard::from_bytes(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("status of node {id} does not decode: {e}")))
 }

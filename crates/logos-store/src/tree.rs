@@ -41,7 +41,8 @@ where
         if let Some(hash) = self.recent.and_then(|r| r.get(&(level, index))) {
             return Ok(*hash);
         }
-        let missing = || StoreError::Corrupt(format!("merkle node at level {level}, index {index} is missing"));
+        let missing =
+            || StoreError::Corrupt(format!("merkle node at level {level}, index {index} is missing"));
         if level >= MIN_STORED_LEVEL {
             return self.merkle.get((level, index))?.map(|g| *g.value()).ok_or_else(missing);
         }
@@ -56,7 +57,8 @@ where
             return Err(missing());
         }
         while hashes.len() > 1 {
-            hashes = hashes.chunks(2).map(|pair| merkle::node_hash(&pair[0], &pair[pair.len() - 1])).collect();
+            hashes =
+                hashes.chunks(2).map(|pair| merkle::node_hash(&pair[0], &pair[pair.len() - 1])).collect();
         }
         hashes.pop().ok_or_else(missing)
     }
@@ -73,10 +75,15 @@ impl From<TreeError<StoreError>> for StoreError {
 
 /// Writes the stored tree nodes completed by appending `entry_bytes` as
 /// leaf `size_before` (the entry itself must already be in the ledger table).
-pub(crate) fn append_leaf(txn: &redb::WriteTransaction, size_before: u64, entry_bytes: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn append_leaf(
+    txn: &redb::WriteTransaction,
+    size_before: u64,
+    entry_bytes: &[u8],
+) -> Result<(), StoreError> {
     let ledger = txn.open_table(LEDGER)?;
     let mut table = txn.open_table(MERKLE)?;
-    let nodes = merkle::append_nodes(&TreeSource::new(&table, &ledger), size_before, merkle::leaf_hash(entry_bytes))?;
+    let nodes =
+        merkle::append_nodes(&TreeSource::new(&table, &ledger), size_before, merkle::leaf_hash(entry_bytes))?;
     for (level, index, hash) in nodes {
         if level >= MIN_STORED_LEVEL {
             table.insert((level, index), &hash)?;
@@ -107,7 +114,9 @@ impl RedbStore {
     fn check_size(&self, size: u64) -> Result<(), StoreError> {
         let current = self.head_size();
         if size > current {
-            return Err(StoreError::InvalidRange(format!("tree size {size} is larger than the ledger ({current} entries)")));
+            return Err(StoreError::InvalidRange(format!(
+                "tree size {size} is larger than the ledger ({current} entries)"
+            )));
         }
         Ok(())
     }

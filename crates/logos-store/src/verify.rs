@@ -52,14 +52,18 @@ impl RedbStore {
                 let (seq, bytes) = row?;
                 let seq = seq.value();
                 if seq != auditor.size() {
-                    return Err(StoreError::Corrupt(format!("ledger key {seq} found where {} belongs", auditor.size())));
+                    return Err(StoreError::Corrupt(format!(
+                        "ledger key {seq} found where {} belongs",
+                        auditor.size()
+                    )));
                 }
                 auditor.push(bytes.value()).map_err(audit_error)?;
                 // Every stored node this leaf completed must be what the entries imply.
                 let mut level = 0u8;
                 loop {
                     let index = seq >> level;
-                    let expected = auditor.tree().node(level, index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let expected =
+                        auditor.tree().node(level, index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     if level >= MIN_STORED_LEVEL && stored.node(level, index)? != expected {
                         return Err(StoreError::Corrupt(format!(
                             "merkle node at level {level}, index {index} does not match the ledger entries"
@@ -79,12 +83,17 @@ impl RedbStore {
                     auditor.size()
                 )));
             }
-            let rebuilt = auditor.state().cloned().ok_or_else(|| StoreError::Corrupt("ledger is empty".into()))?;
+            let rebuilt =
+                auditor.state().cloned().ok_or_else(|| StoreError::Corrupt("ledger is empty".into()))?;
             let wasm = txn.open_table(WASM)?;
             for (id, _) in rebuilt.graph.nodes() {
-                let blob = wasm.get(id.as_bytes())?.ok_or_else(|| StoreError::Corrupt(format!("wasm of node {id} is missing")))?;
+                let blob = wasm
+                    .get(id.as_bytes())?
+                    .ok_or_else(|| StoreError::Corrupt(format!("wasm of node {id} is missing")))?;
                 if NodeId::of_wasm(blob.value()) != *id {
-                    return Err(StoreError::Corrupt(format!("wasm of node {id} does not match its content address")));
+                    return Err(StoreError::Corrupt(format!(
+                        "wasm of node {id} does not match its content address"
+                    )));
                 }
             }
             let indexed = crate::index::load(&self.db)?.ledger;
@@ -166,7 +175,10 @@ fn describe_difference(indexed: &LedgerState, rebuilt: &LedgerState) -> String {
     if indexed.status != rebuilt.status {
         return "a node's status (bedrock, deprecated, grants) differs from the ledger".into();
     }
-    if indexed.keyring != rebuilt.keyring || indexed.origin != rebuilt.origin || indexed.policy != rebuilt.policy {
+    if indexed.keyring != rebuilt.keyring
+        || indexed.origin != rebuilt.origin
+        || indexed.policy != rebuilt.policy
+    {
         return "the recorded origin, keyring or policy differs from the ledger".into();
     }
     if indexed.used_tokens != rebuilt.used_tokens {

@@ -47,8 +47,11 @@ struct World {
 
 fn world() -> World {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = RedbStore::create(dir.path().join("g.redb"), "test.logos/gov", keyring(), &at(NOW)).expect("create");
-    let add = |name: &str, caps: &[Capability]| store.add_node(&at(NOW), &wasm(name), &manifest(name, caps)).expect("node").id;
+    let store =
+        RedbStore::create(dir.path().join("g.redb"), "test.logos/gov", keyring(), &at(NOW)).expect("create");
+    let add = |name: &str, caps: &[Capability]| {
+        store.add_node(&at(NOW), &wasm(name), &manifest(name, caps)).expect("node").id
+    };
     let rule = add("rule", &[Capability::Log]);
     let feeder = add("feeder", &[]);
     let successor = add("rule-v2", &[]);
@@ -91,8 +94,8 @@ fn two_of_three_promote_applies_and_is_auditable() {
 fn misused_tokens_are_refused_and_change_nothing() {
     let w = world();
     let other_dir = tempfile::tempdir().expect("tempdir");
-    let other =
-        RedbStore::create(other_dir.path().join("o.redb"), "test.logos/gov", keyring(), &at(NOW)).expect("other log");
+    let other = RedbStore::create(other_dir.path().join("o.redb"), "test.logos/gov", keyring(), &at(NOW))
+        .expect("other log");
     other.add_node(&at(NOW), &wasm("x"), &manifest("x", &[])).expect("diverge");
 
     let promote_rule = Operation::Promote { node: w.rule };
@@ -116,13 +119,33 @@ fn misused_tokens_are_refused_and_change_nothing() {
 
     let cases: Vec<(&str, Event, Result<Token, TokenError>, u64)> = vec![
         ("sub-quorum", promote(w.rule), Ok(token(&w.store, promote_rule.clone(), &[1])), NOW),
-        ("unregistered key does not count", promote(w.rule), Ok(token(&w.store, promote_rule.clone(), &[1, 9])), NOW),
+        (
+            "unregistered key does not count",
+            promote(w.rule),
+            Ok(token(&w.store, promote_rule.clone(), &[1, 9])),
+            NOW,
+        ),
         ("signature under the wrong key", promote(w.rule), Ok(forged), NOW),
         ("duplicate signer", promote(w.rule), Token::parse(&duplicated_text), NOW),
         ("replayed token", promote(w.feeder), Ok(used), NOW),
-        ("token for another operation", promote(w.rule), Ok(token(&w.store, Operation::Deprecate { node: w.rule }, &[1, 2])), NOW),
-        ("token for another node", promote(w.rule), Ok(token(&w.store, Operation::Promote { node: w.successor }, &[1, 2])), NOW),
-        ("token for another ledger's head", promote(w.rule), Ok(token(&other, promote_rule.clone(), &[1, 2])), NOW),
+        (
+            "token for another operation",
+            promote(w.rule),
+            Ok(token(&w.store, Operation::Deprecate { node: w.rule }, &[1, 2])),
+            NOW,
+        ),
+        (
+            "token for another node",
+            promote(w.rule),
+            Ok(token(&w.store, Operation::Promote { node: w.successor }, &[1, 2])),
+            NOW,
+        ),
+        (
+            "token for another ledger's head",
+            promote(w.rule),
+            Ok(token(&other, promote_rule.clone(), &[1, 2])),
+            NOW,
+        ),
         // Tokens expire at their expiry instant, not after it.
         ("expired token", promote(w.rule), Ok(token(&w.store, promote_rule.clone(), &[1, 2])), NOW + HOUR),
     ];
@@ -159,14 +182,17 @@ fn a_valid_token_cannot_authorise_an_impossible_change() {
     // feeder never requested `network`: a quorum cannot grant it.
     let op = Operation::Grant { node: w.feeder, capability: Capability::Network };
     let t = token(&w.store, op, &[1, 2]);
-    let err = w.store
+    let err = w
+        .store
         .govern(&at(NOW), Event::CapabilityGranted { node: w.feeder, capability: Capability::Network }, &t)
         .unwrap_err();
     assert!(matches!(err, StoreError::State(StateError::NotRequested { .. })), "{err}");
     // A requested one can.
     let op = Operation::Grant { node: w.rule, capability: Capability::Log };
     let t = token(&w.store, op, &[2, 3]);
-    w.store.govern(&at(NOW), Event::CapabilityGranted { node: w.rule, capability: Capability::Log }, &t).expect("grant");
+    w.store
+        .govern(&at(NOW), Event::CapabilityGranted { node: w.rule, capability: Capability::Log }, &t)
+        .expect("grant");
     assert!(w.store.state().status[&w.rule].grants.contains(Capability::Log));
 }
 

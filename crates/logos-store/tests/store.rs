@@ -49,7 +49,8 @@ fn fixture() -> Fixture {
     let path = dir.path().join("logos.redb");
     let store = RedbStore::create(&path, "test/ledger", Keyring::empty(), &stamp()).expect("create");
     let a = store.add_node(&stamp(), &wasm("a"), &manifest("a", PortType::U64, PortType::U64)).expect("a").id;
-    let b = store.add_node(&stamp(), &wasm("b"), &manifest("b", PortType::U64, PortType::Bool)).expect("b").id;
+    let b =
+        store.add_node(&stamp(), &wasm("b"), &manifest("b", PortType::U64, PortType::Bool)).expect("b").id;
     let edge = Edge::new(PortRef::new(a, "y"), PortRef::new(b, "x"));
     store.add_edge(&stamp(), &edge).expect("edge");
     Fixture { _dir: dir, path, store, a, b, edge }
@@ -72,7 +73,8 @@ fn reopened_store_has_everything() {
 fn adding_identical_wasm_twice_is_idempotent() {
     let f = fixture();
     let before = f.store.head().expect("head");
-    let again = f.store.add_node(&stamp(), &wasm("a"), &manifest("a", PortType::U64, PortType::U64)).expect("re-add");
+    let again =
+        f.store.add_node(&stamp(), &wasm("a"), &manifest("a", PortType::U64, PortType::U64)).expect("re-add");
     assert_eq!(again.id, f.a);
     assert_eq!(again.seq, None);
     assert_eq!(f.store.head().expect("head"), before);
@@ -81,7 +83,8 @@ fn adding_identical_wasm_twice_is_idempotent() {
 #[test]
 fn same_wasm_with_another_manifest_is_refused() {
     let f = fixture();
-    let err = f.store.add_node(&stamp(), &wasm("a"), &manifest("a", PortType::U32, PortType::U64)).unwrap_err();
+    let err =
+        f.store.add_node(&stamp(), &wasm("a"), &manifest("a", PortType::U32, PortType::U64)).unwrap_err();
     assert!(matches!(err, StoreError::ManifestConflict(id) if id == f.a), "{err}");
 }
 
@@ -124,7 +127,10 @@ fn open_refuses_missing_and_foreign_files() {
     // Create twice.
     let path = dir.path().join("logos.redb");
     drop(RedbStore::create(&path, "o", Keyring::empty(), &stamp()).expect("first"));
-    assert!(matches!(RedbStore::create(&path, "o", Keyring::empty(), &stamp()), Err(StoreError::AlreadyInitialized(1))));
+    assert!(matches!(
+        RedbStore::create(&path, "o", Keyring::empty(), &stamp()),
+        Err(StoreError::AlreadyInitialized(1))
+    ));
 }
 
 /// Rewrites one ledger entry directly in the redb file, as an attacker with
@@ -189,7 +195,8 @@ fn index_edited_without_ledger_event_is_found_by_verify() {
     let txn = db.begin_write().expect("write");
     {
         let mut edges = txn.open_table(EDGES).expect("edges");
-        let key: Vec<u8> = edges.iter().expect("iter").next().expect("one edge").expect("row").0.value().to_vec();
+        let key: Vec<u8> =
+            edges.iter().expect("iter").next().expect("one edge").expect("row").0.value().to_vec();
         edges.remove(key.as_slice()).expect("remove");
     }
     txn.commit().expect("commit");

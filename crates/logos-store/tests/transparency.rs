@@ -28,18 +28,19 @@ fn grow(store: &RedbStore, from: u8, to: u8) {
         if i > 0 {
             let prev = NodeId::of_wasm(&[b"\0asm\x01\0\0\0".as_slice(), &[0, 2, 1, i - 1]].concat());
             if store.graph().expect("graph").node(&prev).is_some() {
-                store.add_edge(&stamp(), &Edge::new(PortRef::new(prev, "y"), PortRef::new(id, "x"))).expect("edge");
+                store
+                    .add_edge(&stamp(), &Edge::new(PortRef::new(prev, "y"), PortRef::new(id, "x")))
+                    .expect("edge");
             }
         }
     }
 }
 
-
-
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, RedbStore, NoteSigner) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("t.redb");
-    let store = RedbStore::create(&path, "test.logos/transparency", Keyring::empty(), &stamp()).expect("create");
+    let store =
+        RedbStore::create(&path, "test.logos/transparency", Keyring::empty(), &stamp()).expect("create");
     let signer = NoteSigner::generate("test.logos/transparency").expect("log key");
     (dir, path, store, signer)
 }
@@ -58,7 +59,8 @@ fn store_proofs_verify_against_store_roots() {
         }
         for old in 1..=size {
             let proof = store.consistency_proof(old, size).expect("proof");
-            verify_consistency(&store.root_at(old).expect("old root"), &root, &proof).expect("consistency verifies");
+            verify_consistency(&store.root_at(old).expect("old root"), &root, &proof)
+                .expect("consistency verifies");
         }
     }
     assert!(store.root_at(n + 1).is_err());
@@ -72,7 +74,8 @@ fn exported_bundle_verifies_without_a_database() {
     grow(&store, 0, 6);
     let bundle = store.export_bundle(&signer).expect("export");
     let json = bundle.to_json();
-    let report = verify_bundle(&Bundle::parse(&json).expect("parse"), &[signer.verifier()], None).expect("verifies");
+    let report =
+        verify_bundle(&Bundle::parse(&json).expect("parse"), &[signer.verifier()], None).expect("verifies");
     assert_eq!(report.entries, store.head().expect("head").size);
     // Not trusted: another key.
     let stranger = NoteSigner::generate("test.logos/transparency").expect("key");
@@ -89,7 +92,10 @@ fn any_single_byte_change_in_an_exported_entry_is_detected() {
         for j in 0..entry.len() {
             let mut bad = bundle.clone();
             bad.entries[i][j] ^= 0x01;
-            assert!(verify_bundle(&bad, &trusted, None).is_err(), "flip at entry {i} byte {j} went unnoticed");
+            assert!(
+                verify_bundle(&bad, &trusted, None).is_err(),
+                "flip at entry {i} byte {j} went unnoticed"
+            );
         }
     }
 }
@@ -113,7 +119,10 @@ fn truncated_and_rolled_back_ledgers_are_detected() {
     // The late bundle extends the early checkpoint; the early bundle does not extend the late one.
     let late_cp = open_checkpoint(&late_note, &[signer.verifier()]).expect("cp");
     verify_bundle(&late, &[signer.verifier()], Some(&early_cp)).expect("extends");
-    assert!(matches!(verify_bundle(&early, &[signer.verifier()], Some(&late_cp)), Err(BundleError::NotExtending(_))));
+    assert!(matches!(
+        verify_bundle(&early, &[signer.verifier()], Some(&late_cp)),
+        Err(BundleError::NotExtending(_))
+    ));
 
     // The store itself, rolled back to the snapshot, fails against the late checkpoint.
     drop(store);
@@ -123,7 +132,9 @@ fn truncated_and_rolled_back_ledgers_are_detected() {
     let err = rolled.verify_checkpoint(&late_note, &[signer.verifier()]).unwrap_err();
     assert!(matches!(err, StoreError::CheckpointMismatch(_)), "{err}");
     assert!(err.is_integrity());
-    rolled.verify_checkpoint(&early.checkpoint, &[signer.verifier()]).expect("the early checkpoint still holds");
+    rolled
+        .verify_checkpoint(&early.checkpoint, &[signer.verifier()])
+        .expect("the early checkpoint still holds");
 }
 
 #[test]

@@ -44,7 +44,8 @@ pub fn mermaid(graph: &Graph) -> String {
         let _ = writeln!(out, "    {}[\"{}\"]", mermaid_id(id), mermaid_escape(&label));
     }
     for e in graph.edges() {
-        let label = format!("{} → {}: {}", e.from.port, e.to.port, edge_type(graph, &e.from.node, &e.from.port));
+        let label =
+            format!("{} → {}: {}", e.from.port, e.to.port, edge_type(graph, &e.from.node, &e.from.port));
         let _ = writeln!(
             out,
             "    {} -->|\"{}\"| {}",
@@ -58,13 +59,15 @@ pub fn mermaid(graph: &Graph) -> String {
 
 /// The graph as a Graphviz `digraph`.
 pub fn dot(graph: &Graph) -> String {
-    let mut out = String::from("digraph logos {\n    rankdir=LR;\n    node [shape=box, fontname=\"Helvetica\"];\n");
+    let mut out =
+        String::from("digraph logos {\n    rankdir=LR;\n    node [shape=box, fontname=\"Helvetica\"];\n");
     for (id, m) in graph.nodes() {
         let label = format!("{}\\n{}\\ncaps: {}", dot_escape(&m.name), id.short(), m.capabilities);
         let _ = writeln!(out, "    \"{}\" [label=\"{label}\"];", id.short());
     }
     for e in graph.edges() {
-        let label = format!("{} → {}: {}", e.from.port, e.to.port, edge_type(graph, &e.from.node, &e.from.port));
+        let label =
+            format!("{} → {}: {}", e.from.port, e.to.port, edge_type(graph, &e.from.node, &e.from.port));
         let _ = writeln!(
             out,
             "    \"{}\" -> \"{}\" [label=\"{}\"];",

@@ -11,17 +11,28 @@ use std::error::Error;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use logos_runtime::layers::ledger::verify_chain;
-use logos_runtime::{Actor, Edge, GraphStore, Keyring, NodeId, NodeManifest, Port, PortRef, PortType, RedbStore, Stamp};
+use logos_runtime::{
+    Actor, Edge, GraphStore, Keyring, NodeId, NodeManifest, Port, PortRef, PortType, RedbStore, Stamp,
+};
 
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-fn manifest(name: &str, inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> Result<NodeManifest, Box<dyn Error>> {
+fn manifest(
+    name: &str,
+    inputs: &[(&str, &str)],
+    outputs: &[(&str, &str)],
+) -> Result<NodeManifest, Box<dyn Error>> {
     let ports = |list: &[(&str, &str)]| -> Result<Vec<Port>, Box<dyn Error>> {
         list.iter().map(|(n, t)| Ok(Port::new(*n, t.parse::<PortType>()?))).collect()
     };
-    Ok(NodeManifest { name: name.into(), inputs: ports(inputs)?, outputs: ports(outputs)?, capabilities: Default::default() })
+    Ok(NodeManifest {
+        name: name.into(),
+        inputs: ports(inputs)?,
+        outputs: ports(outputs)?,
+        capabilities: Default::default(),
+    })
 }
 
 fn port(node: NodeId, name: &str) -> PortRef {
@@ -44,22 +55,38 @@ fn main() -> Result<(), Box<dyn Error>> {
     let nodes = [
         manifest("parse-transaction", &[("raw", "string")], &[("txn", txn_type), ("risk", "u32")])?,
         manifest("amount-limit", &[("txn", txn_type)], &[("within_limit", "bool")])?,
-        manifest("decide", &[("within_limit", "bool"), ("risk", "u64")], &[("decision", "enum{Approve, Review, Reject}")])?,
+        manifest(
+            "decide",
+            &[("within_limit", "bool"), ("risk", "u64")],
+            &[("decision", "enum{Approve, Review, Reject}")],
+        )?,
         manifest("velocity-check", &[("txn", txn_type)], &[("within_limit", "bool")])?,
     ];
     let mut ids = Vec::new();
     for m in &nodes {
         let wasm = logos_compile::embed_manifest(b"\0asm\x01\0\0\0", m)?;
         let added = store.add_node(&agent, &wasm, m)?;
-        println!("   {} {:<18} ledger seq {}", added.id.short(), m.name, added.seq.map_or("-".into(), |s| s.to_string()));
+        println!(
+            "   {} {:<18} ledger seq {}",
+            added.id.short(),
+            m.name,
+            added.seq.map_or("-".into(), |s| s.to_string())
+        );
         ids.push(added.id);
     }
     let (parse, limit, decide, velocity) = (ids[0], ids[1], ids[2], ids[3]);
-    let again = store.add_node(&agent, &logos_compile::embed_manifest(b"\0asm\x01\0\0\0", &nodes[0])?, &nodes[0])?;
-    println!("   Registering identical wasm again is a no-op: same id, no new ledger entry ({}).\n", again.seq.is_none());
+    let again =
+        store.add_node(&agent, &logos_compile::embed_manifest(b"\0asm\x01\0\0\0", &nodes[0])?, &nodes[0])?;
+    println!(
+        "   Registering identical wasm again is a no-op: same id, no new ledger entry ({}).\n",
+        again.seq.is_none()
+    );
 
     println!("3. Edges are typed contracts. Matching types are accepted:");
-    for edge in [Edge::new(port(parse, "txn"), port(limit, "txn")), Edge::new(port(limit, "within_limit"), port(decide, "within_limit"))] {
+    for edge in [
+        Edge::new(port(parse, "txn"), port(limit, "txn")),
+        Edge::new(port(limit, "within_limit"), port(decide, "within_limit")),
+    ] {
         let seq = store.add_edge(&agent, &edge)?;
         println!("   ok   {edge}  (ledger seq {seq})");
     }
@@ -67,7 +94,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\n4. ...and everything else is refused before anything is written:");
     let attempts = [
         ("a u32 risk score into a u64 input", Edge::new(port(parse, "risk"), port(decide, "risk"))),
-        ("a second feeder for an input", Edge::new(port(velocity, "within_limit"), port(decide, "within_limit"))),
+        (
+            "a second feeder for an input",
+            Edge::new(port(velocity, "within_limit"), port(decide, "within_limit")),
+        ),
         ("a port that does not exist", Edge::new(port(parse, "score"), port(decide, "risk"))),
     ];
     for (what, edge) in attempts {
@@ -103,7 +133,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     victim[at] ^= 0x01;
     match verify_chain(&entries) {
         Ok(_) => return Err("tampering went unnoticed".into()),
-        Err(e) => println!("   {e}\n   (the edit to entry {last} broke the hash link that entry {} holds to it)\n", last + 1),
+        Err(e) => println!(
+            "   {e}\n   (the edit to entry {last} broke the hash link that entry {} holds to it)\n",
+            last + 1
+        ),
     }
 
     println!("8. The graph as a Mermaid diagram (paste into any Markdown on GitHub):\n");

@@ -71,7 +71,10 @@ fn unknown_nodes_and_ports_are_rejected() {
     let err = g.add_edge(edge(a, "nope", b, "x")).unwrap_err();
     assert!(err.to_string().contains("no output port `nope` (its output ports: y)"), "{err}");
     // An input name used as an output is still unknown.
-    assert!(matches!(g.add_edge(edge(a, "x", b, "x")), Err(ContractError::UnknownPort { side: "output", .. })));
+    assert!(matches!(
+        g.add_edge(edge(a, "x", b, "x")),
+        Err(ContractError::UnknownPort { side: "output", .. })
+    ));
 }
 
 #[test]

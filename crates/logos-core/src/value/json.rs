@@ -106,7 +106,12 @@ fn from_json(json: &Json, ty: &PortType, path: &mut Vec<String>, depth: usize) -
         },
         PortType::Bytes => match json.as_str().and_then(decode_hex) {
             Some(b) => Value::Bytes(b),
-            None => return Err(fail(path, format!("{} (bytes are written as an even-length hex string)", found()))),
+            None => {
+                return Err(fail(
+                    path,
+                    format!("{} (bytes are written as an even-length hex string)", found()),
+                ));
+            }
         },
         PortType::List(inner) => match json {
             Json::Array(items) => {

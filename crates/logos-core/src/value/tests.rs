@@ -91,7 +91,9 @@ fn non_canonical_and_overflowing_varints_are_refused() {
     // eleven bytes for a u64
     assert!(Value::decode(&[0xff; 11], &PortType::U64).is_err());
     // 2^64 (the tenth byte carries a bit past 64)
-    assert!(Value::decode(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02], &PortType::U64).is_err());
+    assert!(
+        Value::decode(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02], &PortType::U64).is_err()
+    );
 }
 
 #[test]
@@ -119,7 +121,10 @@ fn item_budget_counts_zero_sized_elements() {
 
 #[test]
 fn trailing_bytes_and_bad_tags_are_refused() {
-    assert_eq!(Value::decode(&[1, 0], &PortType::Bool), Err(ValueError::TrailingBytes { offset: 1, extra: 1 }));
+    assert_eq!(
+        Value::decode(&[1, 0], &PortType::Bool),
+        Err(ValueError::TrailingBytes { offset: 1, extra: 1 })
+    );
     assert!(Value::decode(&[2], &PortType::Bool).is_err());
     assert!(Value::decode(&[2, 0], &ty("option<u8>")).is_err());
     assert!(Value::decode(&[2], &ty("enum{A, B}")).is_err());
@@ -131,13 +136,12 @@ fn json_reads_by_type() {
     let t = ty("record{amount: u64, memo: option<bytes>, kind: enum{Card, Wire}, tags: list<i8>}");
     let v = Value::from_json(&serde_json::json!({"amount": 5, "kind": "Wire", "tags": [-1, 2]}), &t)
         .expect("reads");
-    assert_eq!(
-        v.to_json(),
-        serde_json::json!({"amount": 5, "memo": null, "kind": "Wire", "tags": [-1, 2]})
-    );
-    let err = Value::from_json(&serde_json::json!({"amount": -5, "kind": "Wire", "tags": []}), &t).unwrap_err();
+    assert_eq!(v.to_json(), serde_json::json!({"amount": 5, "memo": null, "kind": "Wire", "tags": [-1, 2]}));
+    let err =
+        Value::from_json(&serde_json::json!({"amount": -5, "kind": "Wire", "tags": []}), &t).unwrap_err();
     assert_eq!(err.path, ".amount");
-    let err = Value::from_json(&serde_json::json!({"amount": 1, "kind": "Cash", "tags": []}), &t).unwrap_err();
+    let err =
+        Value::from_json(&serde_json::json!({"amount": 1, "kind": "Cash", "tags": []}), &t).unwrap_err();
     assert!(err.to_string().contains("unknown variant `Cash`"), "{err}");
     let err = Value::from_json(&serde_json::json!({"amount": 1, "kind": "Card", "tags": [], "x": 1}), &t)
         .unwrap_err();
