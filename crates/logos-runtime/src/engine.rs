@@ -13,7 +13,6 @@
 //! node id in memory, optionally also on disk keyed by node id and engine
 //! fingerprint (see [`artifact`]).
 
-use std::collections::HashMap;
 use std::hash::Hasher;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +24,7 @@ use logos_core::NodeId;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Module, OptLevel, PoolingAllocationConfig};
 
 use crate::errors::BuildError;
+use crate::runtime::IdMap;
 
 mod artifact;
 pub(crate) use artifact::DiskCache;
@@ -155,7 +155,7 @@ pub struct CacheStats {
 
 /// Compiled modules by node id: in memory always, on disk if configured.
 pub(crate) struct ModuleCache {
-    memory: RwLock<HashMap<NodeId, Module>>,
+    memory: RwLock<IdMap<NodeId, Module>>,
     disk: Option<DiskCache>,
     compiled: AtomicU64,
     disk_hits: AtomicU64,
@@ -169,7 +169,7 @@ impl ModuleCache {
             None => None,
         };
         Ok(Self {
-            memory: RwLock::new(HashMap::new()),
+            memory: RwLock::new(IdMap::default()),
             disk,
             compiled: AtomicU64::new(0),
             disk_hits: AtomicU64::new(0),

@@ -85,7 +85,9 @@ pub enum ExecErrorKind {
     #[error("does not compile: {0}")]
     Compile(String),
     /// The module imports a function its grants do not allow.
-    #[error("imports `{module}.{name}`, which needs the `{needs}` capability; it is not granted to this node (grant it, or remove the import)")]
+    #[error(
+        "imports `{module}.{name}`, which needs the `{needs}` capability; it is not granted to this node (grant it, or remove the import)"
+    )]
     Ungranted {
         /// Import module.
         module: String,
@@ -262,6 +264,8 @@ pub enum FlowError {
         step: usize,
         /// The node's error.
         error: ExecError,
+        /// Fuel consumed by the run, the failing node included (for quotas).
+        fuel: u64,
         /// The execution record, if the run was recorded.
         record: Option<ExecId>,
     },
@@ -319,7 +323,9 @@ pub enum ReplayError {
         plan: String,
     },
     /// The plan is built from another graph version.
-    #[error("record was made at graph version {recorded}, the plan is at version {plan}; plan against the graph at the recorded version")]
+    #[error(
+        "record was made at graph version {recorded}, the plan is at version {plan}; plan against the graph at the recorded version"
+    )]
     GraphVersion {
         /// The record's ledger seq.
         recorded: u64,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use logos_core::{CapabilitySet, DecodeLimits, NodeId, NodeManifest, PortType, Value};
-use wasmtime::{InstancePre, Store, Trap};
+use wasmtime::{InstancePre, ModuleExport, Store, Trap};
 
 use crate::engine::ticks_for;
 use crate::errors::{ExecError, ExecErrorKind, TrapKind};
@@ -133,6 +133,16 @@ pub struct Execution {
     pub nondeterminism: Vec<Nondet>,
 }
 
+/// A node compiled, checked and linked for one grant set, with its ABI
+/// exports resolved once.
+#[derive(Clone)]
+pub(crate) struct Prepared {
+    pre: InstancePre<NodeState>,
+    memory: ModuleExport,
+    alloc: ModuleExport,
+    execute: ModuleExport,
+}
+
 /// Per-call settings the flow runner and replay pass down.
 pub(crate) struct CallCtx {
     /// Fuel limit for this call, and what to report when it runs out.
@@ -182,22 +192,35 @@ impl Runtime {
         self.instance_pre(spec).map(drop).map_err(|k| spec.err(k))
     }
 
-    fn instance_pre(&self, spec: &NodeSpec) -> Result<InstancePre<NodeState>, ExecErrorKind> {
+    fn instance_pre(&self, spec: &NodeSpec) -> Result<Prepared, ExecErrorKind> {
         let grants = spec.inner.key;
         let key = (spec.id(), grants);
         if let Ok(map) = self.inner.prepared.read()
-            && let Some(pre) = map.get(&key)
+            && let Some(p) = map.get(&key)
         {
-            return Ok(pre.clone());
+            return Ok(p.clone());
         }
-        let module = self.inner.modules.get(&self.inner.engine, &spec.id(), spec.wasm()).map_err(ExecErrorKind::Compile)?;
+        let module = self
+            .inner
+            .modules
+            .get(&self.inner.engine, &spec.id(), spec.wasm())
+            .map_err(ExecErrorKind::Compile)?;
         check_module(&module, grants)?;
         let linker = self.inner.linkers.get(grants).map_err(ExecErrorKind::Host)?;
         let pre = linker.instantiate_pre(&module).map_err(|e| ExecErrorKind::Abi(format!("{e:#}")))?;
+        let export = |name: &str| {
+            module.get_export_index(name).ok_or_else(|| ExecErrorKind::Abi(format!("no exported `{name}`")))
+        };
+        let prepared = Prepared {
+            memory: export("memory")?,
+            alloc: export("logos_alloc")?,
+            execute: export("logos_execute")?,
+            pre,
+        };
         if let Ok(mut map) = self.inner.prepared.write() {
-            map.insert(key, pre.clone());
+            map.insert(key, prepared.clone());
         }
-        Ok(pre)
+        Ok(prepared)
     }
 
     /// One call of the node ABI over a fresh instance.
@@ -206,10 +229,12 @@ impl Runtime {
             Some(l) => self.inner.limits.min(l),
             None => self.inner.limits,
         };
-        let (fuel_limit, fuel_kind) = ctx.fuel.unwrap_or((limits.fuel, LimitKind::Fuel { limit: limits.fuel }));
-        let (wall, wall_kind) = ctx.wall.unwrap_or((limits.wall_clock, LimitKind::WallClock { limit: limits.wall_clock }));
-        let pre = match self.instance_pre(spec) {
-            Ok(pre) => pre,
+        let (fuel_limit, fuel_kind) =
+            ctx.fuel.unwrap_or((limits.fuel, LimitKind::Fuel { limit: limits.fuel }));
+        let (wall, wall_kind) =
+            ctx.wall.unwrap_or((limits.wall_clock, LimitKind::WallClock { limit: limits.wall_clock }));
+        let prepared = match self.instance_pre(spec) {
+            Ok(p) => p,
             Err(kind) => return NodeRun::failed(spec.err(kind), fuel_limit),
         };
         let state = NodeState {
@@ -239,34 +264,49 @@ impl Runtime {
             store.set_fuel(fuel_limit)?;
             store.set_epoch_deadline(ticks_for(wall));
             store.epoch_deadline_trap();
-            let instance = pre.instantiate(&mut store)?;
+            let instance = prepared.pre.instantiate(&mut store)?;
+            let missing = |what: &str| wasmtime::Error::new(Abi(format!("no exported `{what}`")));
             let memory = instance
-                .get_memory(&mut store, "memory")
-                .ok_or_else(|| wasmtime::Error::new(Abi("no exported memory".into())))?;
-            let alloc = instance.get_typed_func::<i32, i32>(&mut store, "logos_alloc")?;
-            let execute = instance.get_typed_func::<(i32, i32), i64>(&mut store, "logos_execute")?;
-            let len = i32::try_from(input.len()).map_err(|_| wasmtime::Error::new(Abi("input over 2 GiB".into())))?;
+                .get_module_export(&mut store, &prepared.memory)
+                .and_then(wasmtime::Extern::into_memory)
+                .ok_or_else(|| missing("memory"))?;
+            let alloc = instance
+                .get_module_export(&mut store, &prepared.alloc)
+                .and_then(wasmtime::Extern::into_func)
+                .ok_or_else(|| missing("logos_alloc"))?
+                .typed::<i32, i32>(&store)?;
+            let execute = instance
+                .get_module_export(&mut store, &prepared.execute)
+                .and_then(wasmtime::Extern::into_func)
+                .ok_or_else(|| missing("logos_execute"))?
+                .typed::<(i32, i32), i64>(&store)?;
+            let len = i32::try_from(input.len())
+                .map_err(|_| wasmtime::Error::new(Abi("input over 2 GiB".into())))?;
             let ptr = alloc.call(&mut store, len)?;
             if ptr == 0 && len > 0 {
                 return Err(wasmtime::Error::new(Abi("logos_alloc returned 0 (out of memory)".into())));
             }
-            memory
-                .write(&mut store, ptr as u32 as usize, input)
-                .map_err(|_| wasmtime::Error::new(Abi(format!("logos_alloc({len}) returned {ptr:#x}, outside memory"))))?;
+            memory.write(&mut store, ptr as u32 as usize, input).map_err(|_| {
+                wasmtime::Error::new(Abi(format!("logos_alloc({len}) returned {ptr:#x}, outside memory")))
+            })?;
             let packed = execute.call(&mut store, (ptr, len))? as u64;
             let (out_ptr, out_len) = ((packed >> 32) as u32, packed as u32);
             if out_len > limits.output_bytes {
-                return Err(wasmtime::Error::new(LimitHit(LimitKind::Output { limit: limits.output_bytes, len: out_len })));
+                return Err(wasmtime::Error::new(LimitHit(LimitKind::Output {
+                    limit: limits.output_bytes,
+                    len: out_len,
+                })));
             }
             let data = memory.data(&store);
-            let range = (out_ptr as usize).checked_add(out_len as usize).filter(|end| *end <= data.len()).ok_or_else(
-                || {
+            let range = (out_ptr as usize)
+                .checked_add(out_len as usize)
+                .filter(|end| *end <= data.len())
+                .ok_or_else(|| {
                     wasmtime::Error::new(BadOutput(format!(
                         "output [{out_ptr:#x}, +{out_len}) lies outside memory ({} bytes)",
                         data.len()
                     )))
-                },
-            )?;
+                })?;
             Ok(data[out_ptr as usize..range].to_vec())
         })();
         let fuel = fuel_limit.saturating_sub(store.get_fuel().unwrap_or(0));
@@ -336,7 +376,9 @@ fn decode_output(bytes: &[u8], ty: &PortType, max: u32) -> Result<Value, ExecErr
         Some((0, payload)) => Value::decode_with(payload, ty, limits).map_err(ExecErrorKind::OutputType),
         Some((1, payload)) => match Value::decode_with(payload, &PortType::String, limits) {
             Ok(Value::String(msg)) => Err(ExecErrorKind::Failed(msg)),
-            _ => Err(ExecErrorKind::BadOutput("status 1 but the error message is not a postcard string".into())),
+            _ => Err(ExecErrorKind::BadOutput(
+                "status 1 but the error message is not a postcard string".into(),
+            )),
         },
         Some((s, _)) => Err(ExecErrorKind::BadOutput(format!("unknown status byte {s} (0 = ok, 1 = error)"))),
     }
@@ -350,7 +392,9 @@ fn classify(e: &wasmtime::Error, st: &NodeState, fuel: LimitKind, wall: LimitKin
     if let Some(h) = e.downcast_ref::<HostTrap>() {
         return match h {
             HostTrap::Exit(code) => ExecErrorKind::Exit(*code),
-            HostTrap::Fault(m) => ExecErrorKind::Trap { trap: TrapKind::HostFault(m.clone()), message: stderr(st) },
+            HostTrap::Fault(m) => {
+                ExecErrorKind::Trap { trap: TrapKind::HostFault(m.clone()), message: stderr(st) }
+            }
             HostTrap::Tape(m) => ExecErrorKind::Tape(m.clone()),
             HostTrap::Limit(kind) => ExecErrorKind::Limit(*kind),
             HostTrap::Host(m) => ExecErrorKind::Host(m.clone()),
@@ -372,7 +416,9 @@ fn classify(e: &wasmtime::Error, st: &NodeState, fuel: LimitKind, wall: LimitKin
             Trap::IntegerDivisionByZero => TrapKind::DivisionByZero,
             Trap::IntegerOverflow => TrapKind::IntegerOverflow,
             Trap::BadConversionToInteger => TrapKind::BadConversion,
-            Trap::TableOutOfBounds | Trap::IndirectCallToNull | Trap::BadSignature => TrapKind::BadIndirectCall,
+            Trap::TableOutOfBounds | Trap::IndirectCallToNull | Trap::BadSignature => {
+                TrapKind::BadIndirectCall
+            }
             other => TrapKind::Other(other.to_string()),
         };
         return ExecErrorKind::Trap { trap: kind, message: stderr(st) };

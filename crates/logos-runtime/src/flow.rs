@@ -1,7 +1,7 @@
 //! Flows: named entries into the graph, planned once and run many times.
 //!
 //! A [`Flow`] names the input ports fed from outside and the output ports
-//! returned. [`FlowPlan::build`] checks it against a [`Graph`] at a given
+//! returned. [`FlowPlan::build`] checks it against a [`Graph`](logos_core::Graph) at a given
 //! version and fixes the nodes to run: every node an output depends on,
 //! plus the nodes of the flow inputs, closed over their feeders; every
 //! input port of those nodes must be fed by exactly one of an edge or a
@@ -13,199 +13,19 @@
 //! Flow definitions live in memory (the host or the CLI keeps them);
 //! persisting them as ledger events is a later step.
 
-use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use logos_core::{Graph, NodeId, NodeManifest, PortRef, PortType, Value};
-use serde::{Deserialize, Serialize};
+use logos_core::{NodeId, Value};
 
-use crate::errors::{ExecError, ExecErrorKind, FlowError, PlanError};
+use crate::errors::{ExecError, ExecErrorKind, FlowError};
 use crate::exec::{CallCtx, NodeRun, NodeSpec};
 use crate::limits::LimitKind;
 use crate::record::{Digest, ExecId, ExecutionRecord, NodeRecord, Outcome};
 use crate::runtime::Runtime;
 
-/// A named entry into the graph.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Flow {
-    /// Name (1 to 64 characters from `A-Z a-z 0-9 _ . -`).
-    pub name: String,
-    /// Input ports fed from outside, in the order run inputs are given.
-    pub inputs: Vec<PortRef>,
-    /// Output ports returned, in order.
-    pub outputs: Vec<PortRef>,
-}
-
-impl Flow {
-    /// A flow called `name`.
-    pub fn new(name: impl Into<String>, inputs: Vec<PortRef>, outputs: Vec<PortRef>) -> Self {
-        Self { name: name.into(), inputs, outputs }
-    }
-}
-
-/// Where a node input comes from.
-#[derive(Clone, Copy, Debug)]
-enum Source {
-    FlowInput(usize),
-    Output { step: usize, port: usize },
-}
-
-#[derive(Clone, Debug)]
-struct Step {
-    spec: NodeSpec,
-    /// One per input port, in manifest order.
-    sources: Vec<Source>,
-}
-
-/// A flow checked against a graph version, ready to run.
-#[derive(Clone, Debug)]
-pub struct FlowPlan {
-    flow: Flow,
-    graph_seq: u64,
-    steps: Vec<Step>,
-    input_types: Vec<PortType>,
-    outputs: Vec<(usize, usize)>,
-}
-
-impl FlowPlan {
-    /// Plans `flow` against `graph`, the graph as of ledger seq `graph_seq`.
-    /// `resolve` gives the runnable node (wasm, grants, limits) for a node
-    /// id and its manifest, or `None` if the wasm is unavailable.
-    pub fn build(
-        flow: &Flow,
-        graph: &Graph,
-        graph_seq: u64,
-        mut resolve: impl FnMut(&NodeId, &NodeManifest) -> Option<NodeSpec>,
-    ) -> Result<Self, PlanError> {
-        let name_ok = !flow.name.is_empty()
-            && flow.name.len() <= 64
-            && flow.name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-        if !name_ok {
-            return Err(PlanError::BadName(flow.name.chars().take(72).collect()));
-        }
-        if flow.outputs.is_empty() {
-            return Err(PlanError::NoOutputs(flow.name.clone()));
-        }
-        let manifest = |port: &PortRef| graph.node(&port.node).ok_or_else(|| PlanError::UnknownNode { port: port.clone() });
-        let mut input_types = Vec::with_capacity(flow.inputs.len());
-        for (i, port) in flow.inputs.iter().enumerate() {
-            let m = manifest(port)?;
-            let ty = m.input(&port.port).ok_or_else(|| PlanError::UnknownPort {
-                port: port.clone(),
-                node: m.name.clone(),
-                side: "input",
-            })?;
-            if flow.inputs[..i].contains(port) {
-                return Err(PlanError::Duplicate(port.clone()));
-            }
-            if let Some(edge) = graph.feeder(port) {
-                return Err(PlanError::InputFedByEdge { port: port.clone(), edge: edge.to_string() });
-            }
-            input_types.push(ty.clone());
-        }
-        for (i, port) in flow.outputs.iter().enumerate() {
-            let m = manifest(port)?;
-            if m.output(&port.port).is_none() {
-                return Err(PlanError::UnknownPort { port: port.clone(), node: m.name.clone(), side: "output" });
-            }
-            if flow.outputs[..i].contains(port) {
-                return Err(PlanError::Duplicate(port.clone()));
-            }
-        }
-
-        // The node set: outputs' and inputs' nodes, closed over feeders.
-        let mut nodes: BTreeSet<NodeId> = flow.outputs.iter().chain(&flow.inputs).map(|p| p.node).collect();
-        let mut work: Vec<NodeId> = nodes.iter().copied().collect();
-        while let Some(id) = work.pop() {
-            let Some(m) = graph.node(&id) else { continue };
-            for port in &m.inputs {
-                let at = PortRef::new(id, port.name.clone());
-                if flow.inputs.contains(&at) {
-                    continue;
-                }
-                match graph.feeder(&at) {
-                    Some(edge) => {
-                        if nodes.insert(edge.from.node) {
-                            work.push(edge.from.node);
-                        }
-                    }
-                    None => return Err(PlanError::InputNotFed(at)),
-                }
-            }
-        }
-
-        let order: Vec<NodeId> = graph.topological_order().into_iter().filter(|id| nodes.contains(id)).collect();
-        let index: HashMap<NodeId, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let mut steps = Vec::with_capacity(order.len());
-        for id in &order {
-            let Some(m) = graph.node(id) else { continue };
-            let spec = resolve(id, m).ok_or(PlanError::MissingNode(*id))?;
-            if spec.id() != *id {
-                return Err(PlanError::SpecMismatch(*id, format!("the resolver gave node {}", spec.id().short())));
-            }
-            if spec.manifest() != m {
-                return Err(PlanError::SpecMismatch(*id, "the resolver's manifest differs from the graph's".into()));
-            }
-            let mut sources = Vec::with_capacity(m.inputs.len());
-            for port in &m.inputs {
-                let at = PortRef::new(*id, port.name.clone());
-                let source = match flow.inputs.iter().position(|p| *p == at) {
-                    Some(i) => Source::FlowInput(i),
-                    None => {
-                        let edge = graph.feeder(&at).ok_or_else(|| PlanError::InputNotFed(at.clone()))?;
-                        let from = graph.node(&edge.from.node).ok_or(PlanError::MissingNode(edge.from.node))?;
-                        let step = index.get(&edge.from.node).copied().ok_or(PlanError::MissingNode(edge.from.node))?;
-                        let port = from
-                            .outputs
-                            .iter()
-                            .position(|p| p.name == edge.from.port)
-                            .ok_or_else(|| PlanError::InputNotFed(at.clone()))?;
-                        Source::Output { step, port }
-                    }
-                };
-                sources.push(source);
-            }
-            steps.push(Step { spec, sources });
-        }
-        let mut outputs = Vec::with_capacity(flow.outputs.len());
-        for port in &flow.outputs {
-            let step = index.get(&port.node).copied().ok_or(PlanError::MissingNode(port.node))?;
-            let m = steps[step].spec.manifest();
-            let i = m.outputs.iter().position(|p| p.name == port.port).ok_or_else(|| PlanError::UnknownPort {
-                port: port.clone(),
-                node: m.name.clone(),
-                side: "output",
-            })?;
-            outputs.push((step, i));
-        }
-        Ok(Self { flow: flow.clone(), graph_seq, steps, input_types, outputs })
-    }
-
-    /// The flow.
-    pub fn flow(&self) -> &Flow {
-        &self.flow
-    }
-
-    /// The graph version (ledger seq) it was planned against.
-    pub fn graph_seq(&self) -> u64 {
-        self.graph_seq
-    }
-
-    /// The nodes it runs, in execution order.
-    pub fn nodes(&self) -> impl Iterator<Item = &NodeSpec> {
-        self.steps.iter().map(|s| &s.spec)
-    }
-
-    /// The type of each flow input, in order.
-    pub fn input_types(&self) -> &[PortType] {
-        &self.input_types
-    }
-
-    /// The type of each flow output, in order.
-    pub fn output_types(&self) -> Vec<PortType> {
-        self.outputs.iter().map(|(s, p)| self.steps[*s].spec.manifest().outputs[*p].ty.clone()).collect()
-    }
-}
+mod plan;
+use plan::Source;
+pub use plan::{Flow, FlowPlan};
 
 /// Per-run settings.
 #[derive(Clone, Debug, Default)]
@@ -283,7 +103,12 @@ impl Runtime {
     }
 
     /// Runs `plan` on `inputs` with per-run options.
-    pub fn run_flow_with(&self, plan: &FlowPlan, inputs: &[Value], opts: &RunOptions) -> Result<FlowOutcome, FlowError> {
+    pub fn run_flow_with(
+        &self,
+        plan: &FlowPlan,
+        inputs: &[Value],
+        opts: &RunOptions,
+    ) -> Result<FlowOutcome, FlowError> {
         let encoded = encode_inputs(plan, inputs)?;
         let recorder = self.inner.recorder.as_ref();
         let record = match (opts.record, recorder) {
@@ -291,13 +116,19 @@ impl Runtime {
             (Some(true), Some(r)) => Some(r),
             (None, Some(r)) => r.should_record().then_some(r),
         };
-        let driven = self.drive(
-            plan,
-            inputs,
-            &Drive { digests: record.is_some(), fuel_budget: opts.fuel, deadline: opts.deadline, replay: None },
-            |_, _| None::<()>,
-        )
-        .0;
+        let driven = self
+            .drive(
+                plan,
+                inputs,
+                &Drive {
+                    digests: record.is_some(),
+                    fuel_budget: opts.fuel,
+                    deadline: opts.deadline,
+                    replay: None,
+                },
+                |_, _| None::<()>,
+            )
+            .0;
         let Driven { steps, outputs, output_bytes, failure } = driven;
         let mut nodes = Vec::with_capacity(steps.len());
         let mut outcomes = Vec::with_capacity(steps.len());
@@ -330,7 +161,14 @@ impl Runtime {
             }
         }
         if let Some((step, error)) = failure {
-            return Err(FlowError::Node { flow: plan.flow.name.clone(), step, error, record: record_id });
+            let fuel = outcomes.iter().map(|s| s.fuel).sum();
+            return Err(FlowError::Node {
+                flow: plan.flow.name.clone(),
+                step,
+                error,
+                fuel,
+                record: record_id,
+            });
         }
         if let Some(error) = record_error {
             return Err(FlowError::Record { flow: plan.flow.name.clone(), error });
@@ -349,7 +187,12 @@ impl Runtime {
     ) -> (Driven, Option<T>) {
         let started = Instant::now();
         let mut outputs: Vec<Option<Vec<Value>>> = vec![None; plan.steps.len()];
-        let mut driven = Driven { steps: Vec::with_capacity(plan.steps.len()), outputs: None, output_bytes: None, failure: None };
+        let mut driven = Driven {
+            steps: Vec::with_capacity(plan.steps.len()),
+            outputs: None,
+            output_bytes: None,
+            failure: None,
+        };
         let mut spent: u64 = 0;
         for (i, step) in plan.steps.iter().enumerate() {
             let spec = &step.spec;
@@ -371,7 +214,9 @@ impl Runtime {
             let (fuel, fuel_from_flow) = match recorded {
                 Some(r) => (r.fuel_limit, r.fuel_limit < limit),
                 None => match d.fuel_budget {
-                    Some(budget) if budget.saturating_sub(spent) < limit => (budget.saturating_sub(spent), true),
+                    Some(budget) if budget.saturating_sub(spent) < limit => {
+                        (budget.saturating_sub(spent), true)
+                    }
                     _ => (limit, false),
                 },
             };
@@ -389,8 +234,15 @@ impl Runtime {
                 replay: d.replay.map(|_| recorded.map(|r| r.nondeterminism.clone()).unwrap_or_default()),
             };
             let run = if fuel == 0 || wall.is_some_and(|(left, _)| left.is_zero()) {
-                let kind = if fuel == 0 { fuel_kind } else { LimitKind::FlowWallClock { limit: d.deadline.unwrap_or_default() } };
-                NodeRun::failed(ExecError::new(spec.id(), &spec.manifest().name, ExecErrorKind::Limit(kind)), 0)
+                let kind = if fuel == 0 {
+                    fuel_kind
+                } else {
+                    LimitKind::FlowWallClock { limit: d.deadline.unwrap_or_default() }
+                };
+                NodeRun::failed(
+                    ExecError::new(spec.id(), &spec.manifest().name, ExecErrorKind::Limit(kind)),
+                    0,
+                )
             } else {
                 self.call(spec, &input, ctx)
             };
@@ -423,11 +275,15 @@ impl Runtime {
                 return (driven, stop);
             }
         }
-        let values: Vec<Value> =
-            plan.outputs.iter().filter_map(|(s, p)| outputs[*s].as_ref().and_then(|o| o.get(*p)).cloned()).collect();
+        let values: Vec<Value> = plan
+            .outputs
+            .iter()
+            .filter_map(|(s, p)| outputs[*s].as_ref().and_then(|o| o.get(*p)).cloned())
+            .collect();
         if d.digests {
             let types = plan.output_types();
-            driven.output_bytes = Some(values.iter().zip(&types).filter_map(|(v, t)| v.encode(t).ok()).collect());
+            driven.output_bytes =
+                Some(values.iter().zip(&types).filter_map(|(v, t)| v.encode(t).ok()).collect());
         }
         driven.outputs = Some(values);
         (driven, None)
@@ -445,12 +301,18 @@ impl Runtime {
 /// Checks and encodes the flow inputs.
 pub(crate) fn encode_inputs(plan: &FlowPlan, inputs: &[Value]) -> Result<Vec<Vec<u8>>, FlowError> {
     if inputs.len() != plan.input_types.len() {
-        return Err(FlowError::InputCount { flow: plan.flow.name.clone(), expected: plan.input_types.len(), got: inputs.len() });
+        return Err(FlowError::InputCount {
+            flow: plan.flow.name.clone(),
+            expected: plan.input_types.len(),
+            got: inputs.len(),
+        });
     }
     inputs
         .iter()
         .zip(&plan.input_types)
         .zip(&plan.flow.inputs)
-        .map(|((v, ty), port)| v.encode(ty).map_err(|error| FlowError::InputType { port: port.clone(), error: Box::new(error) }))
+        .map(|((v, ty), port)| {
+            v.encode(ty).map_err(|error| FlowError::InputType { port: port.clone(), error: Box::new(error) })
+        })
         .collect()
 }

@@ -100,8 +100,8 @@ pub use flow::{Flow, FlowOutcome, FlowPlan, RunOptions, StepOutcome};
 pub use kv::{KvError, KvStore, MAX_KV_KEY, MAX_KV_VALUE, MAX_KV_WRITES, MemoryKv};
 pub use limits::{LimitKind, Limits};
 pub use record::{
-    Digest, ExecId, ExecutionRecord, MemorySink, NodeRecord, Nondet, Outcome, RecordSink, Recorder, Recording,
-    RedbSink,
+    Digest, ExecId, ExecutionRecord, MemorySink, NodeRecord, Nondet, Outcome, RecordSink, Recorder,
+    Recording, RedbSink,
 };
 pub use replay::{Divergence, DivergenceKind, ReplayReport};
 pub use runtime::{DEFAULT_POOL_SLOTS, Runtime, RuntimeBuilder};

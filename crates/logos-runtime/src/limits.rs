@@ -119,19 +119,31 @@ pub enum LimitKind {
 impl fmt::Display for LimitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Fuel { limit } => write!(f, "fuel limit of {limit} (raise Limits::fuel or make the node do less work)"),
-            Self::FlowFuel { limit } => write!(f, "share of the flow's fuel budget of {limit} (raise RunOptions::fuel)"),
+            Self::Fuel { limit } => {
+                write!(f, "fuel limit of {limit} (raise Limits::fuel or make the node do less work)")
+            }
+            Self::FlowFuel { limit } => {
+                write!(f, "share of the flow's fuel budget of {limit} (raise RunOptions::fuel)")
+            }
             Self::Memory { limit, requested } => {
-                write!(f, "memory limit of {limit} bytes (it asked for {requested}; raise Limits::memory_bytes)")
+                write!(
+                    f,
+                    "memory limit of {limit} bytes (it asked for {requested}; raise Limits::memory_bytes)"
+                )
             }
             Self::Table { limit } => write!(f, "table limit of {limit} elements"),
             Self::Output { limit, len } => {
                 write!(f, "output limit of {limit} bytes (it returned {len}; raise Limits::output_bytes)")
             }
-            Self::WallClock { limit } => write!(f, "wall-clock limit of {limit:?} (raise Limits::wall_clock)"),
+            Self::WallClock { limit } => {
+                write!(f, "wall-clock limit of {limit:?} (raise Limits::wall_clock)")
+            }
             Self::FlowWallClock { limit } => write!(f, "share of the flow's deadline of {limit:?}"),
             Self::Tape { limit } => {
-                write!(f, "limit of {limit} bytes of recorded clock, random and kv values (raise Limits::tape_bytes)")
+                write!(
+                    f,
+                    "limit of {limit} bytes of recorded clock, random and kv values (raise Limits::tape_bytes)"
+                )
             }
         }
     }
@@ -151,17 +163,32 @@ pub(crate) struct Limiter {
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let requested = desired as u64;
         if requested > self.memory_bytes {
-            return Err(wasmtime::Error::new(LimitHit(LimitKind::Memory { limit: self.memory_bytes, requested })));
+            return Err(wasmtime::Error::new(LimitHit(LimitKind::Memory {
+                limit: self.memory_bytes,
+                requested,
+            })));
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > MAX_TABLE_ELEMENTS {
-            return Err(wasmtime::Error::new(LimitHit(LimitKind::Table { limit: MAX_TABLE_ELEMENTS as u64 })));
+            return Err(wasmtime::Error::new(LimitHit(LimitKind::Table {
+                limit: MAX_TABLE_ELEMENTS as u64,
+            })));
         }
         Ok(true)
     }

@@ -30,7 +30,10 @@ pub(crate) const LOGOS: &str = "logos";
 /// anything outside the ABI.
 fn needs(module: &str, name: &str) -> Result<Option<Capability>, ()> {
     match (module, name) {
-        (WASI, "fd_write" | "proc_exit" | "environ_get" | "environ_sizes_get" | "args_get" | "args_sizes_get")
+        (
+            WASI,
+            "fd_write" | "proc_exit" | "environ_get" | "environ_sizes_get" | "args_get" | "args_sizes_get",
+        )
         | (WASI, "sched_yield" | "fd_close" | "fd_fdstat_get" | "fd_seek" | "fd_prestat_get")
         | (WASI, "fd_prestat_dir_name" | "clock_time_get" | "clock_res_get" | "random_get") => Ok(None),
         (LOGOS, "log") => Ok(Some(Capability::Log)),
@@ -102,12 +105,15 @@ pub(crate) fn check_module(module: &Module, grants: Grants) -> Result<(), ExecEr
     let mut seen = [false; 3];
     for export in module.exports() {
         let ok = match (export.name(), export.ty()) {
-            ("memory", ExternType::Memory(m)) => !m.is_64() && !m.is_shared() && !std::mem::replace(&mut seen[0], true),
+            ("memory", ExternType::Memory(m)) => {
+                !m.is_64() && !m.is_shared() && !std::mem::replace(&mut seen[0], true)
+            }
             ("logos_alloc", ExternType::Func(f)) => {
                 sig(&f, &[ValType::I32], &[ValType::I32]) && !std::mem::replace(&mut seen[1], true)
             }
             ("logos_execute", ExternType::Func(f)) => {
-                sig(&f, &[ValType::I32, ValType::I32], &[ValType::I64]) && !std::mem::replace(&mut seen[2], true)
+                sig(&f, &[ValType::I32, ValType::I32], &[ValType::I64])
+                    && !std::mem::replace(&mut seen[2], true)
             }
             _ => false,
         };

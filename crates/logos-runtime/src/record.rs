@@ -187,7 +187,8 @@ impl ExecutionRecord {
         let corrupt = |reason: String| RecordError::Corrupt { id, reason };
         match bytes.split_first() {
             Some((&RECORD_FORMAT, rest)) => {
-                let (rec, extra) = postcard::take_from_bytes::<Self>(rest).map_err(|e| corrupt(e.to_string()))?;
+                let (rec, extra) =
+                    postcard::take_from_bytes::<Self>(rest).map_err(|e| corrupt(e.to_string()))?;
                 if !extra.is_empty() {
                     return Err(corrupt(format!("{} trailing bytes", extra.len())));
                 }
@@ -265,7 +266,13 @@ impl RecordSink for MemorySink {
 
     fn recent(&self, limit: usize) -> Result<Vec<(ExecId, ExecutionRecord)>, RecordError> {
         let records = self.records.lock().map_err(|_| RecordError::Storage("lock poisoned".into()))?;
-        Ok(records.iter().enumerate().rev().take(limit).map(|(i, r)| (ExecId(i as u64 + 1), r.clone())).collect())
+        Ok(records
+            .iter()
+            .enumerate()
+            .rev()
+            .take(limit)
+            .map(|(i, r)| (ExecId(i as u64 + 1), r.clone()))
+            .collect())
     }
 
     fn flush(&self) -> Result<(), RecordError> {
@@ -327,7 +334,9 @@ impl Recorder {
         match self.mode {
             Recording::Off => false,
             Recording::On => true,
-            Recording::Sampled(n) => self.counter.fetch_add(1, Ordering::Relaxed).is_multiple_of(u64::from(n.max(1))),
+            Recording::Sampled(n) => {
+                self.counter.fetch_add(1, Ordering::Relaxed).is_multiple_of(u64::from(n.max(1)))
+            }
         }
     }
 }

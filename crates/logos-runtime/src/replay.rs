@@ -112,16 +112,22 @@ impl fmt::Display for Divergence {
             DivergenceKind::Node { recorded, replayed } => {
                 write!(f, "recorded node {}, replayed node {}", recorded.short(), replayed.short())
             }
-            DivergenceKind::Steps { recorded, replayed } => write!(f, "recorded {recorded} steps, replayed {replayed}"),
+            DivergenceKind::Steps { recorded, replayed } => {
+                write!(f, "recorded {recorded} steps, replayed {replayed}")
+            }
             DivergenceKind::Input { recorded, replayed } => write!(f, "input {recorded} became {replayed}"),
             DivergenceKind::Outcome { recorded, replayed } => {
                 let show = |o: &Option<String>| o.clone().unwrap_or_else(|| "success".into());
                 write!(f, "outcome `{}` became `{}`", show(recorded), show(replayed))
             }
-            DivergenceKind::Output { recorded, replayed } => write!(f, "output {recorded:?} became {replayed:?}"),
+            DivergenceKind::Output { recorded, replayed } => {
+                write!(f, "output {recorded:?} became {replayed:?}")
+            }
             DivergenceKind::Fuel { recorded, replayed } => write!(f, "fuel {recorded} became {replayed}"),
             DivergenceKind::Nondeterminism(m) => write!(f, "nondeterminism: {m}"),
-            DivergenceKind::FlowOutputs { recorded, replayed } => write!(f, "outputs {recorded:?} became {replayed:?}"),
+            DivergenceKind::FlowOutputs { recorded, replayed } => {
+                write!(f, "outputs {recorded:?} became {replayed:?}")
+            }
         }
     }
 }
@@ -138,7 +144,10 @@ impl Runtime {
         inputs: Option<&[Value]>,
     ) -> Result<ReplayReport, ReplayError> {
         if record.flow != plan.flow().name {
-            return Err(ReplayError::FlowMismatch { recorded: record.flow.clone(), plan: plan.flow().name.clone() });
+            return Err(ReplayError::FlowMismatch {
+                recorded: record.flow.clone(),
+                plan: plan.flow().name.clone(),
+            });
         }
         if record.graph_seq != plan.graph_seq() {
             return Err(ReplayError::GraphVersion { recorded: record.graph_seq, plan: plan.graph_seq() });
@@ -162,7 +171,8 @@ impl Runtime {
         if Digest::of_parts(encoded.iter().map(Vec::as_slice)) != record.inputs_digest {
             return Err(ReplayError::InputsDiffer);
         }
-        let drive = Drive { digests: true, fuel_budget: record.fuel_budget, deadline: None, replay: Some(record) };
+        let drive =
+            Drive { digests: true, fuel_budget: record.fuel_budget, deadline: None, replay: Some(record) };
         let (driven, stopped) = self.drive(plan, &values, &drive, |i, run| compare_step(record, i, run));
         let nodes_replayed = driven.steps.len();
         let report = |divergence| Ok(ReplayReport { nodes_replayed, divergence });
@@ -205,7 +215,10 @@ fn compare_step(record: &ExecutionRecord, i: usize, run: &StepRun) -> Option<Div
         return at(DivergenceKind::Nondeterminism(m.clone()));
     }
     if rec.error != run.record.error {
-        return at(DivergenceKind::Outcome { recorded: rec.error.clone(), replayed: run.record.error.clone() });
+        return at(DivergenceKind::Outcome {
+            recorded: rec.error.clone(),
+            replayed: run.record.error.clone(),
+        });
     }
     if rec.output != run.record.output {
         return at(DivergenceKind::Output { recorded: rec.output, replayed: run.record.output });

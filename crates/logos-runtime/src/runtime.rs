@@ -3,19 +3,20 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Duration;
 
 use logos_core::NodeId;
-use wasmtime::{Engine, InstancePre};
+use wasmtime::Engine;
 
 use crate::engine::{CacheStats, EngineSettings, ModuleCache, Ticker, build_engine};
 use crate::errors::BuildError;
+use crate::exec::Prepared;
 use crate::kv::{KvStore, MemoryKv};
 use crate::limits::Limits;
 use crate::linker::{Grants, Linkers};
 use crate::record::Recorder;
-use crate::state::NodeState;
 
 /// Default number of pool slots: how many node instances may exist at once.
 pub const DEFAULT_POOL_SLOTS: u32 = 64;
@@ -113,7 +114,7 @@ impl RuntimeBuilder {
             linkers: Linkers::new(engine.clone()),
             engine,
             modules,
-            prepared: RwLock::new(HashMap::new()),
+            prepared: RwLock::new(IdMap::default()),
             limits: l,
             slots: self.pool_slots.map(Slots::new),
             kv: self.kv.unwrap_or_else(|| Arc::new(MemoryKv::new())),
@@ -147,7 +148,7 @@ pub(crate) struct Inner {
     pub engine: Engine,
     pub modules: ModuleCache,
     pub linkers: Linkers,
-    pub prepared: RwLock<HashMap<(NodeId, Grants), InstancePre<NodeState>>>,
+    pub prepared: RwLock<IdMap<(NodeId, Grants), Prepared>>,
     pub limits: Limits,
     pub slots: Option<Slots>,
     pub kv: Arc<dyn KvStore>,
@@ -190,25 +191,45 @@ impl Runtime {
 }
 
 /// A counting semaphore over the pool's slots, so that executions beyond
-/// the pool's size wait instead of failing.
+/// the pool's size wait instead of failing. The uncontended path is one
+/// atomic compare-and-swap each way: no lock, no futex syscall.
 pub(crate) struct Slots {
-    free: Mutex<u32>,
+    free: AtomicU32,
+    waiters: AtomicU32,
+    lock: Mutex<()>,
     cv: Condvar,
     total: u32,
 }
 
 impl Slots {
     fn new(total: u32) -> Self {
-        Self { free: Mutex::new(total), cv: Condvar::new(), total }
+        Self {
+            free: AtomicU32::new(total),
+            waiters: AtomicU32::new(0),
+            lock: Mutex::new(()),
+            cv: Condvar::new(),
+            total,
+        }
     }
 
     pub(crate) fn acquire(&self) -> SlotGuard<'_> {
-        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        while *free == 0 {
-            free = self.cv.wait(free).unwrap_or_else(|p| p.into_inner());
+        loop {
+            let free = self.free.load(Ordering::SeqCst);
+            if free > 0 {
+                if self.free.compare_exchange(free, free - 1, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                    return SlotGuard(self);
+                }
+                continue;
+            }
+            // Slow path: register as a waiter before re-checking, so that a
+            // release either sees the waiter or is seen by the re-check.
+            let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.waiters.fetch_add(1, Ordering::SeqCst);
+            while self.free.load(Ordering::SeqCst) == 0 {
+                guard = self.cv.wait(guard).unwrap_or_else(|p| p.into_inner());
+            }
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
         }
-        *free -= 1;
-        SlotGuard(self)
     }
 }
 
@@ -216,8 +237,33 @@ pub(crate) struct SlotGuard<'a>(&'a Slots);
 
 impl Drop for SlotGuard<'_> {
     fn drop(&mut self) {
-        let mut free = self.0.free.lock().unwrap_or_else(|p| p.into_inner());
-        *free += 1;
-        self.0.cv.notify_one();
+        let slots = self.0;
+        slots.free.fetch_add(1, Ordering::SeqCst);
+        if slots.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = slots.lock.lock().unwrap_or_else(|p| p.into_inner());
+            slots.cv.notify_all();
+        }
     }
 }
+
+/// A hasher for keys that start with a node id: the id is already a
+/// uniform SHA-256 digest, so its first eight bytes are a good hash and
+/// SipHash would only cost time.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;

@@ -66,14 +66,18 @@ fn kv_get(mut c: C<'_>, kptr: i32, klen: i32, vptr: i32, vcap: i32) -> wasmtime:
         let session = st.kv.as_ref().ok_or_else(|| fault("kv is not available"))?;
         let value = match session.writes.get(&k) {
             Some(v) => Some(v.clone()),
-            None => session.store.get(&st.node, &k).map_err(|e| wasmtime::Error::new(HostTrap::Host(e.to_string())))?,
+            None => session
+                .store
+                .get(&st.node, &k)
+                .map_err(|e| wasmtime::Error::new(HostTrap::Host(e.to_string())))?,
         };
         st.tape.record(Nondet::KvGet { key: k, value: value.clone() })?;
         value
     };
     let Some(value) = value else { return Ok(-1) };
     let n = value.len().min(vcap.max(0) as usize);
-    let out = span(vptr, n as i32, data.len()).ok_or_else(|| fault("kv_get: value buffer lies outside memory"))?;
+    let out =
+        span(vptr, n as i32, data.len()).ok_or_else(|| fault("kv_get: value buffer lies outside memory"))?;
     data[out].copy_from_slice(&value[..n]);
     Ok(value.len() as i32)
 }

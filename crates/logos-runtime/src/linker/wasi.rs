@@ -76,11 +76,19 @@ pub(super) fn define(linker: &mut Linker<NodeState>, grants: Grants) -> wasmtime
         linker.func_wrap(WASI, get, |_: C<'_>, _: i32, _: i32| ESUCCESS)?;
     }
     linker.func_wrap(WASI, "sched_yield", |_: C<'_>| ESUCCESS)?;
-    linker.func_wrap(WASI, "fd_close", |_: C<'_>, fd: i32| if (0..=2).contains(&fd) { ESUCCESS } else { EBADF })?;
+    linker.func_wrap(
+        WASI,
+        "fd_close",
+        |_: C<'_>, fd: i32| if (0..=2).contains(&fd) { ESUCCESS } else { EBADF },
+    )?;
     linker.func_wrap(WASI, "fd_fdstat_get", fd_fdstat_get)?;
-    linker.func_wrap(WASI, "fd_seek", |_: C<'_>, fd: i32, _: i64, _: i32, _: i32| {
-        if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
-    })?;
+    linker.func_wrap(
+        WASI,
+        "fd_seek",
+        |_: C<'_>, fd: i32, _: i64, _: i32, _: i32| {
+            if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
+        },
+    )?;
     linker.func_wrap(WASI, "fd_prestat_get", |_: C<'_>, _: i32, _: i32| EBADF)?;
     linker.func_wrap(WASI, "fd_prestat_dir_name", |_: C<'_>, _: i32, _: i32, _: i32| EBADF)?;
     linker.func_wrap(WASI, "clock_res_get", |mut c: C<'_>, id: i32, out: i32| -> wasmtime::Result<i32> {
@@ -114,8 +122,18 @@ fn fd_write(mut c: C<'_>, fd: i32, iovs: i32, iovs_len: i32, nwritten: i32) -> w
     let mut total: u32 = 0;
     for i in 0..iovs_len {
         let Some(iov) = span(iovs.wrapping_add(i * 8), 8, data.len()) else { return Ok(EFAULT) };
-        let buf = i32::from_le_bytes([data[iov.start], data[iov.start + 1], data[iov.start + 2], data[iov.start + 3]]);
-        let len = i32::from_le_bytes([data[iov.start + 4], data[iov.start + 5], data[iov.start + 6], data[iov.start + 7]]);
+        let buf = i32::from_le_bytes([
+            data[iov.start],
+            data[iov.start + 1],
+            data[iov.start + 2],
+            data[iov.start + 3],
+        ]);
+        let len = i32::from_le_bytes([
+            data[iov.start + 4],
+            data[iov.start + 5],
+            data[iov.start + 6],
+            data[iov.start + 7],
+        ]);
         let Some(bytes) = span(buf, len, data.len()) else { return Ok(EFAULT) };
         let target = if fd == 1 { &mut st.stdout } else { &mut st.stderr };
         target.push(&data[bytes]);

@@ -157,7 +157,9 @@ fn panic_message_from_stderr_travels_with_the_trap() {
     );
     let err = runtime().execute(&node, &rec(&[])).unwrap_err();
     match err.kind() {
-        ExecErrorKind::Trap { trap: TrapKind::Unreachable, message: Some(m) } => assert!(m.ends_with("boom"), "{m}"),
+        ExecErrorKind::Trap { trap: TrapKind::Unreachable, message: Some(m) } => {
+            assert!(m.ends_with("boom"), "{m}")
+        }
         other => panic!("expected an unreachable trap with a message, got {other:?}"),
     }
     assert!(err.to_string().contains("panicky") && err.to_string().contains("boom"), "{err}");
@@ -167,7 +169,10 @@ fn panic_message_from_stderr_travels_with_the_trap() {
 fn division_by_zero_is_a_typed_trap() {
     let node = probe("div", "", "", "(drop (i32.div_u (i32.const 1) (local.get $n))) (i64.const 0)", &[]);
     let err = runtime().execute(&node, &rec(&[])).unwrap_err();
-    assert!(matches!(err.kind(), ExecErrorKind::Trap { trap: TrapKind::DivisionByZero, message: None }), "{err}");
+    assert!(
+        matches!(err.kind(), ExecErrorKind::Trap { trap: TrapKind::DivisionByZero, message: None }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -209,7 +214,13 @@ fn empty_output_and_unknown_status_are_bad_outputs() {
     let empty = probe("empty", "", "", "(call $ret (i32.const 32768) (i32.const 0))", &[]);
     let err = runtime().execute(&empty, &rec(&[])).unwrap_err();
     assert!(matches!(err.kind(), ExecErrorKind::BadOutput(m) if m.contains("status byte")), "{err}");
-    let status = probe("status", "", "", "(i32.store8 (i32.const 32768) (i32.const 9)) (call $ret (i32.const 32768) (i32.const 1))", &[]);
+    let status = probe(
+        "status",
+        "",
+        "",
+        "(i32.store8 (i32.const 32768) (i32.const 9)) (call $ret (i32.const 32768) (i32.const 1))",
+        &[],
+    );
     let err = runtime().execute(&status, &rec(&[])).unwrap_err();
     assert!(matches!(err.kind(), ExecErrorKind::BadOutput(m) if m.contains("status byte 9")), "{err}");
 }

@@ -43,7 +43,10 @@ pub fn chain6() -> (Vec<NodeSpec>, Graph, Flow) {
 fn a_chain_runs_in_order_and_passes_values_along_edges() {
     let (nodes, g, flow) = chain6();
     let p = plan(&flow, &g, &nodes.iter().collect::<Vec<_>>()).unwrap();
-    assert_eq!(p.nodes().map(|n| n.id()).collect::<Vec<_>>(), nodes.iter().map(|n| n.id()).collect::<Vec<_>>());
+    assert_eq!(
+        p.nodes().map(|n| n.id()).collect::<Vec<_>>(),
+        nodes.iter().map(|n| n.id()).collect::<Vec<_>>()
+    );
     let out = runtime().run_flow(&p, &[Value::U64(0)]).unwrap();
     assert_eq!(out.outputs, [Value::U64(21)]);
     assert_eq!(out.steps.len(), 6);
@@ -54,7 +57,10 @@ fn a_chain_runs_in_order_and_passes_values_along_edges() {
 #[test]
 fn a_diamond_joins_two_branches() {
     let (a, b, c, s) = (add(1), add(2), add(3), sum());
-    let g = graph(&[&a, &b, &c, &s], &[(&a, "y", &b, "x"), (&a, "y", &c, "x"), (&b, "y", &s, "a"), (&c, "y", &s, "b")]);
+    let g = graph(
+        &[&a, &b, &c, &s],
+        &[(&a, "y", &b, "x"), (&a, "y", &c, "x"), (&b, "y", &s, "a"), (&c, "y", &s, "b")],
+    );
     let flow = Flow::new("diamond", vec![port(&a, "x")], vec![port(&s, "s"), port(&b, "y")]);
     let p = plan(&flow, &g, &[&a, &b, &c, &s]).unwrap();
     let out = runtime().run_flow(&p, &[Value::U64(0)]).unwrap();
@@ -78,14 +84,29 @@ fn planning_refuses_ill_formed_flows() {
     let all = [&a, &b, &s];
     type Expect = fn(&PlanError) -> bool;
     let cases: Vec<(Flow, Expect)> = vec![
-        (Flow::new("x", vec![port(&a, "x")], vec![port(&s, "s")]), |e| matches!(e, PlanError::InputNotFed(p) if p.port == "b")),
-        (Flow::new("x", vec![port(&b, "x")], vec![port(&b, "y")]), |e| matches!(e, PlanError::InputFedByEdge { .. })),
-        (Flow::new("x", vec![port(&a, "nope")], vec![port(&b, "y")]), |e| matches!(e, PlanError::UnknownPort { side: "input", .. })),
-        (Flow::new("x", vec![port(&a, "x")], vec![port(&a, "x")]), |e| matches!(e, PlanError::UnknownPort { side: "output", .. })),
+        (
+            Flow::new("x", vec![port(&a, "x")], vec![port(&s, "s")]),
+            |e| matches!(e, PlanError::InputNotFed(p) if p.port == "b"),
+        ),
+        (Flow::new("x", vec![port(&b, "x")], vec![port(&b, "y")]), |e| {
+            matches!(e, PlanError::InputFedByEdge { .. })
+        }),
+        (Flow::new("x", vec![port(&a, "nope")], vec![port(&b, "y")]), |e| {
+            matches!(e, PlanError::UnknownPort { side: "input", .. })
+        }),
+        (Flow::new("x", vec![port(&a, "x")], vec![port(&a, "x")]), |e| {
+            matches!(e, PlanError::UnknownPort { side: "output", .. })
+        }),
         (Flow::new("x", vec![port(&a, "x")], vec![]), |e| matches!(e, PlanError::NoOutputs(_))),
-        (Flow::new("bad name", vec![port(&a, "x")], vec![port(&b, "y")]), |e| matches!(e, PlanError::BadName(_))),
-        (Flow::new("x", vec![port(&a, "x"), port(&a, "x")], vec![port(&b, "y")]), |e| matches!(e, PlanError::Duplicate(_))),
-        (Flow::new("x", vec![PortRef::new(NodeId::of_wasm(b"?"), "x")], vec![port(&b, "y")]), |e| matches!(e, PlanError::UnknownNode { .. })),
+        (Flow::new("bad name", vec![port(&a, "x")], vec![port(&b, "y")]), |e| {
+            matches!(e, PlanError::BadName(_))
+        }),
+        (Flow::new("x", vec![port(&a, "x"), port(&a, "x")], vec![port(&b, "y")]), |e| {
+            matches!(e, PlanError::Duplicate(_))
+        }),
+        (Flow::new("x", vec![PortRef::new(NodeId::of_wasm(b"?"), "x")], vec![port(&b, "y")]), |e| {
+            matches!(e, PlanError::UnknownNode { .. })
+        }),
     ];
     for (flow, expected) in cases {
         let err = plan(&flow, &g, &all).unwrap_err();

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use logos_runtime::{
-    Capability, DivergenceKind, ExecId, Flow, FlowError, FlowPlan, KvStore, MemoryKv, MemorySink, NodeSpec, Nondet,
-    Outcome, RecordSink, Recorder, Recording, RedbSink, ReplayError, Runtime, RunOptions, Value,
+    Capability, DivergenceKind, ExecId, Flow, FlowError, FlowPlan, KvStore, MemoryKv, MemorySink, NodeSpec,
+    Nondet, Outcome, RecordSink, Recorder, Recording, RedbSink, ReplayError, RunOptions, Runtime, Value,
 };
 
 use crate::flow::{chain6, graph, plan, port};
@@ -36,7 +36,10 @@ fn stamp() -> NodeSpec {
 /// add(1) -> stamp -> add(2)
 fn stamped() -> (Vec<NodeSpec>, FlowPlan) {
     let nodes = vec![add(1), stamp(), add(2)];
-    let g = graph(&[&nodes[0], &nodes[1], &nodes[2]], &[(&nodes[0], "y", &nodes[1], "x"), (&nodes[1], "y", &nodes[2], "x")]);
+    let g = graph(
+        &[&nodes[0], &nodes[1], &nodes[2]],
+        &[(&nodes[0], "y", &nodes[1], "x"), (&nodes[1], "y", &nodes[2], "x")],
+    );
     let flow = Flow::new("stamped", vec![port(&nodes[0], "x")], vec![port(&nodes[2], "y")]);
     let p = plan(&flow, &g, &nodes.iter().collect::<Vec<_>>()).unwrap();
     (nodes, p)
@@ -47,12 +50,17 @@ fn a_recorded_run_holds_digests_fuel_and_outcome() {
     let (rt, sink) = recording_runtime(false);
     let (nodes, g, flow) = chain6();
     let p = plan(&flow, &g, &nodes.iter().collect::<Vec<_>>()).unwrap();
-    let out = rt.run_flow_with(&p, &[Value::U64(0)], &RunOptions { at_ms: 1_700_000_000_000, ..Default::default() }).unwrap();
+    let out = rt
+        .run_flow_with(&p, &[Value::U64(0)], &RunOptions { at_ms: 1_700_000_000_000, ..Default::default() })
+        .unwrap();
     assert_eq!(out.record, Some(ExecId(1)));
     let rec = sink.get(ExecId(1)).unwrap().unwrap();
     assert_eq!((rec.flow.as_str(), rec.graph_seq, rec.at_ms), ("chain", 42, 1_700_000_000_000));
     assert_eq!(rec.nodes.len(), 6);
-    assert_eq!(rec.nodes.iter().map(|n| n.fuel).collect::<Vec<_>>(), out.steps.iter().map(|s| s.fuel).collect::<Vec<_>>());
+    assert_eq!(
+        rec.nodes.iter().map(|n| n.fuel).collect::<Vec<_>>(),
+        out.steps.iter().map(|s| s.fuel).collect::<Vec<_>>()
+    );
     assert_eq!(rec.outcome, Outcome::Succeeded);
     assert!(rec.inputs.is_none() && rec.outputs.is_none() && rec.outputs_digest.is_some());
     assert!(rec.nodes.iter().all(|n| n.nondeterminism.is_empty()));
@@ -134,12 +142,17 @@ fn replay_refuses_another_flow_or_graph_version() {
         g.add_node(n.id(), n.manifest().clone());
     }
     let flow = Flow::new("stamped", vec![port(&nodes[0], "x")], vec![port(&nodes[0], "y")]);
-    let later = FlowPlan::build(&flow, &g, 43, |id, _| nodes.iter().find(|n| n.id() == *id).cloned()).unwrap();
-    assert!(matches!(rt.replay(&rec, &later, None), Err(ReplayError::GraphVersion { recorded: 42, plan: 43 })));
-    let other = FlowPlan::build(&Flow::new("other", flow.inputs.clone(), flow.outputs.clone()), &g, 42, |id, _| {
-        nodes.iter().find(|n| n.id() == *id).cloned()
-    })
-    .unwrap();
+    let later =
+        FlowPlan::build(&flow, &g, 43, |id, _| nodes.iter().find(|n| n.id() == *id).cloned()).unwrap();
+    assert!(matches!(
+        rt.replay(&rec, &later, None),
+        Err(ReplayError::GraphVersion { recorded: 42, plan: 43 })
+    ));
+    let other =
+        FlowPlan::build(&Flow::new("other", flow.inputs.clone(), flow.outputs.clone()), &g, 42, |id, _| {
+            nodes.iter().find(|n| n.id() == *id).cloned()
+        })
+        .unwrap();
     assert!(matches!(rt.replay(&rec, &other, None), Err(ReplayError::FlowMismatch { .. })));
 }
 
@@ -152,11 +165,14 @@ fn a_failed_run_is_recorded_and_replays_as_the_same_failure() {
     );
     let a = add(1);
     let g = graph(&[&a, &spin], &[(&a, "y", &spin, "x")]);
-    let p = plan(&Flow::new("doomed", vec![port(&a, "x")], vec![port(&spin, "y")]), &g, &[&a, &spin]).unwrap();
+    let p =
+        plan(&Flow::new("doomed", vec![port(&a, "x")], vec![port(&spin, "y")]), &g, &[&a, &spin]).unwrap();
     let err = rt.run_flow(&p, &[Value::U64(0)]).unwrap_err();
     let FlowError::Node { record: Some(id), .. } = err else { panic!("{err}") };
     let rec = sink.get(id).unwrap().unwrap();
-    assert!(matches!(&rec.outcome, Outcome::Failed { node, error } if *node == spin.id() && error.contains("fuel")));
+    assert!(
+        matches!(&rec.outcome, Outcome::Failed { node, error } if *node == spin.id() && error.contains("fuel"))
+    );
     assert_eq!(rec.nodes[1].fuel, rec.nodes[1].fuel_limit);
     assert!(rt.replay(&rec, &p, None).unwrap().is_identical());
 }
@@ -175,7 +191,8 @@ fn sampling_records_one_run_in_n() {
         rt.run_flow(&p, &[Value::U64(0)]).unwrap();
     }
     assert_eq!(sink.len(), 3);
-    let forced = rt.run_flow_with(&p, &[Value::U64(0)], &RunOptions { record: Some(false), ..Default::default() });
+    let forced =
+        rt.run_flow_with(&p, &[Value::U64(0)], &RunOptions { record: Some(false), ..Default::default() });
     assert_eq!(forced.unwrap().record, None);
 }
 
@@ -220,7 +237,11 @@ fn redb_sink_group_commits_and_survives_reopening() {
     let p = plan(&flow, &g, &nodes.iter().collect::<Vec<_>>()).unwrap();
     {
         let sink = Arc::new(RedbSink::open(&path).unwrap());
-        let rt = Runtime::builder().memory(1 << 20).recorder(Recorder::new(sink.clone()).values(true)).build().unwrap();
+        let rt = Runtime::builder()
+            .memory(1 << 20)
+            .recorder(Recorder::new(sink.clone()).values(true))
+            .build()
+            .unwrap();
         std::thread::scope(|s| {
             for t in 0..4u64 {
                 let (rt, p) = (&rt, &p);

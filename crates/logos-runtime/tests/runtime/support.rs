@@ -72,8 +72,14 @@ pub fn node(m: NodeManifest, imports: &str, extra: &str, body: &str) -> NodeSpec
     NodeSpec::new(wasm, m)
 }
 
-pub fn manifest(name: &str, inputs: &[(&str, &str)], outputs: &[(&str, &str)], caps: &[Capability]) -> NodeManifest {
-    let ports = |ps: &[(&str, &str)]| ps.iter().map(|(n, t)| Port::new(*n, t.parse().expect("type"))).collect();
+pub fn manifest(
+    name: &str,
+    inputs: &[(&str, &str)],
+    outputs: &[(&str, &str)],
+    caps: &[Capability],
+) -> NodeManifest {
+    let ports =
+        |ps: &[(&str, &str)]| ps.iter().map(|(n, t)| Port::new(*n, t.parse().expect("type"))).collect();
     NodeManifest {
         name: name.into(),
         inputs: ports(inputs),
@@ -133,7 +139,8 @@ pub const FD_WRITE: &str =
     r#"(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))"#;
 pub const CLOCK: &str =
     r#"(import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))"#;
-pub const RANDOM: &str = r#"(import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))"#;
+pub const RANDOM: &str =
+    r#"(import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))"#;
 pub const LOG: &str = r#"(import "logos" "log" (func $log (param i32 i32)))"#;
 pub const KV: &str = r#"(import "logos" "kv_get" (func $kv_get (param i32 i32 i32 i32) (result i32)))
   (import "logos" "kv_put" (func $kv_put (param i32 i32 i32 i32) (result i32)))"#;
