@@ -16,7 +16,11 @@ use redb::{Database, TableDefinition};
 
 const RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("raw");
 const BATCH: usize = 1000;
-const PROOF_SIZE: u64 = 1 << 20;
+/// 1M entries under `cargo bench`; a small tree when `cargo test` merely
+/// checks that the benches run (criterion passes `--bench` only to real runs).
+fn proof_size() -> u64 {
+    if std::env::args().any(|a| a == "--bench") { 1 << 20 } else { 1 << 10 }
+}
 
 fn stamp() -> Stamp {
     Stamp::new(Actor::Host, 1_700_000_000_000)
@@ -91,7 +95,8 @@ fn appends(c: &mut Criterion) {
 fn verification(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = new_store(&dir, "verify.redb");
-    for chunk in 0..100u64 {
+    let chunks = if std::env::args().any(|a| a == "--bench") { 100 } else { 2 };
+    for chunk in 0..chunks {
         let batch: Vec<_> = (0..BATCH as u64).map(|i| summary(chunk * BATCH as u64 + i)).collect();
         store.record_executions(&stamp(), &batch).expect("fill");
     }
@@ -116,21 +121,20 @@ fn verification(c: &mut Criterion) {
 fn proofs(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = new_store(&dir, "proofs.redb");
+    let size = proof_size();
     let mut filled = 1u64;
-    while filled < PROOF_SIZE {
-        let n = (PROOF_SIZE - filled).min(10 * BATCH as u64);
+    while filled < size {
+        let n = (size - filled).min(10 * BATCH as u64);
         let batch: Vec<_> = (0..n).map(|i| summary(filled + i)).collect();
         store.record_executions(&stamp(), &batch).expect("fill");
         filled += n;
     }
-    let root = store.root_at(PROOF_SIZE).expect("root");
-    let seq = PROOF_SIZE / 3;
+    let root = store.root_at(size).expect("root");
+    let seq = size / 3;
     let leaf = leaf_hash(&store.raw_entries(seq..seq + 1).expect("entry")[0]);
-    let proof = store.inclusion_proof(seq, PROOF_SIZE).expect("proof");
+    let proof = store.inclusion_proof(seq, size).expect("proof");
     let mut g = c.benchmark_group("inclusion_proof_1M");
-    g.bench_function("generate", |b| {
-        b.iter(|| store.inclusion_proof(black_box(seq), PROOF_SIZE).expect("proof"))
-    });
+    g.bench_function("generate", |b| b.iter(|| store.inclusion_proof(black_box(seq), size).expect("proof")));
     g.bench_function("verify", |b| {
         b.iter(|| verify_inclusion(&leaf, black_box(&proof), &root).expect("valid"))
     });
