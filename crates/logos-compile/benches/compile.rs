@@ -83,7 +83,10 @@ fn benches(crit: &mut Criterion) {
         b.iter(|| c.compile(SOURCE, "bench", &mut |_| {}).unwrap_or_else(|e| panic!("{e}")))
     });
     group.bench_function("verify_wasm_floor", |b| {
-        b.iter(|| verify_wasm(&node.wasm, &node.manifest, &VerifyLimits::default()).unwrap_or_else(|e| panic!("{e}")))
+        b.iter(|| {
+            verify_wasm(&node.wasm, &node.manifest, &VerifyLimits::default())
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
     });
     group.finish();
     println!("module size: {} bytes", node.wasm.len());
@@ -91,7 +94,9 @@ fn benches(crit: &mut Criterion) {
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
-        println!("logos-compile benches need real builds; run `cargo bench -p logos-compile --bench compile`");
+        println!(
+            "logos-compile benches need real builds; run `cargo bench -p logos-compile --bench compile`"
+        );
         return;
     }
     cold();

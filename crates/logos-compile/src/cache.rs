@@ -4,7 +4,10 @@
 //!
 //! Entries are written to a temporary file and renamed into place, so a
 //! reader never sees a partial module; every loaded entry is verified again
-//! by the caller, so a corrupted or planted file is discarded, not trusted.
+//! by the caller (ABI, sections, and a manifest equal to the one derived from
+//! the source), so a corrupted entry or another node's module is discarded
+//! and rebuilt. The cache dir is trusted like the shared target dir: whoever
+//! can write either can change what a build returns.
 
 use std::fs;
 use std::io::{self, Read};
@@ -29,7 +32,13 @@ impl Key {
     /// from the template with `template_digest`, named `name`, from `source`.
     pub(crate) fn new(toolchain: &str, template_digest: &[u8; 32], name: &str, source: &str) -> Self {
         let mut h = Sha256::new();
-        for part in [KEY_VERSION.as_bytes(), toolchain.as_bytes(), template_digest, name.as_bytes(), source.as_bytes()] {
+        for part in [
+            KEY_VERSION.as_bytes(),
+            toolchain.as_bytes(),
+            template_digest,
+            name.as_bytes(),
+            source.as_bytes(),
+        ] {
             // Length-prefixed, so no two different inputs concatenate alike.
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);

@@ -33,7 +33,8 @@ use crate::template::{CRATE_NAME, TARGET};
 
 /// Part of the template digest: bump when the flags or the post-processing
 /// below change what a build produces.
-pub(crate) const SETTINGS_VERSION: &str = "cargo-settings-1: release, frozen, remap cargo-home and target, strip custom sections";
+pub(crate) const SETTINGS_VERSION: &str =
+    "cargo-settings-1: release, frozen, remap cargo-home and target, strip custom sections";
 
 /// Most bytes of diagnostics kept for an error.
 const MAX_DIAGNOSTICS: usize = 32 * 1024;
@@ -65,7 +66,11 @@ struct Outcome {
 
 impl Sandbox {
     /// Builds the crate in `crate_dir`; calls `on_event` as crates finish.
-    pub(crate) fn build(&self, crate_dir: &Path, on_event: &mut dyn FnMut(Event)) -> Result<(), CompileError> {
+    pub(crate) fn build(
+        &self,
+        crate_dir: &Path,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<(), CompileError> {
         let outcome = self.run(crate_dir, &["build", "--release", "--frozen"], on_event)?;
         if outcome.status.success() {
             return Ok(());
@@ -85,6 +90,9 @@ impl Sandbox {
     }
 
     fn failure(&self, outcome: &Outcome) -> CompileError {
+        if outcome.status.code() == Some(125) {
+            return CompileError::Toolchain("`sh` could not apply the memory limit (`ulimit -v`)".into());
+        }
         let all = format!("{}\n{}", outcome.diagnostics, outcome.stderr);
         if let Some(limit) = self.memory_limit
             && (all.contains("more memory than available to compiler")
@@ -110,10 +118,15 @@ impl Sandbox {
             None => "unlimited".to_owned(),
         };
         let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(r#"ulimit -v "$1" || exit 125; shift; exec "$@""#).arg("logos-compile").arg(limit_kib);
-        cmd.arg("cargo").args(args).args(["--target", TARGET]);
+        cmd.arg("-c")
+            .arg(r#"ulimit -v "$1" || exit 125; shift; exec "$@""#)
+            .arg("logos-compile")
+            .arg(limit_kib);
+        cmd.arg("cargo").args(args);
+        // `fetch` without `--target` fetches for every platform: a build
+        // for wasm32 still resolves some host-only packages.
         if args.first() == Some(&"build") {
-            cmd.arg("--message-format=json");
+            cmd.args(["--target", TARGET, "--message-format=json"]);
             if let Some(jobs) = self.jobs {
                 cmd.arg("--jobs").arg(jobs.to_string());
             }
@@ -128,60 +141,78 @@ impl Sandbox {
         cmd
     }
 
-    fn run(&self, crate_dir: &Path, args: &[&str], on_event: &mut dyn FnMut(Event)) -> Result<Outcome, CompileError> {
+    fn run(
+        &self,
+        crate_dir: &Path,
+        args: &[&str],
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Outcome, CompileError> {
         let mut child = self.command(crate_dir, args).spawn().map_err(|e| {
-            CompileError::Toolchain(format!("cannot start `sh` to run cargo: {}", self.scrubber.scrub(&e.to_string())))
+            CompileError::Toolchain(format!(
+                "cannot start `sh` to run cargo: {}",
+                self.scrubber.scrub(&e.to_string())
+            ))
         })?;
         let deadline = Instant::now() + self.timeout;
         let (tx, rx) = mpsc::channel::<Message>();
+        let (err_tx, err_rx) = mpsc::channel::<String>();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
-        let out_reader = std::thread::spawn(move || {
+        // The readers are never joined: a process that escaped the group
+        // could hold a pipe open forever. Everything below is bounded by the
+        // deadline instead.
+        std::thread::spawn(move || {
             if let Some(out) = stdout {
                 read_messages(out, &tx);
             }
         });
-        let err_reader = std::thread::spawn(move || stderr.map(read_capped).unwrap_or_default());
+        std::thread::spawn(move || {
+            let _ = err_tx.send(stderr.map(read_capped).unwrap_or_default());
+        });
         let mut diagnostics = String::new();
         // Errors of dependencies: never the payload's fault, but they tell a
         // missing target or an exhausted memory limit apart.
         let mut foreign = String::new();
-        loop {
+        let mut handle = |msg: Message| match msg {
+            Message::Artifact(name) => on_event(Event::Artifact(name)),
+            Message::Diagnostic { text, ours } => {
+                let buf = if ours { &mut diagnostics } else { &mut foreign };
+                if buf.len() < MAX_DIAGNOSTICS {
+                    buf.push_str(&text);
+                    if !text.ends_with('\n') {
+                        buf.push('\n');
+                    }
+                }
+            }
+        };
+        let status = loop {
             let now = Instant::now();
             if now >= deadline {
                 kill_group(&mut child);
-                let _ = out_reader.join();
-                let _ = err_reader.join();
                 return Err(CompileError::Timeout { limit: self.timeout });
             }
             match rx.recv_timeout((deadline - now).min(Duration::from_millis(100))) {
-                Ok(Message::Artifact(name)) => on_event(Event::Artifact(name)),
-                Ok(Message::Diagnostic { text, ours }) => {
-                    let buf = if ours { &mut diagnostics } else { &mut foreign };
-                    if buf.len() < MAX_DIAGNOSTICS {
-                        buf.push_str(&text);
-                        if !text.ends_with('\n') {
-                            buf.push('\n');
+                Ok(msg) => handle(msg),
+                // Output closed or quiet: has cargo exited?
+                Err(e) => match child.try_wait() {
+                    Ok(Some(status)) => {
+                        // Drain what is still in the pipe, briefly.
+                        let grace = Instant::now() + Duration::from_secs(1);
+                        while let Ok(msg) = rx.recv_timeout(grace.saturating_duration_since(Instant::now())) {
+                            handle(msg);
                         }
+                        break status;
                     }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() >= deadline => {
-                    kill_group(&mut child);
-                    return Err(CompileError::Timeout { limit: self.timeout });
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-                Err(e) => return Err(CompileError::io("waiting for cargo")(e)),
+                    Ok(None) if e == mpsc::RecvTimeoutError::Disconnected => {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(CompileError::io("waiting for cargo")(e)),
+                },
             }
         };
-        let _ = out_reader.join();
-        let mut stderr = err_reader.join().unwrap_or_default();
+        let grace = deadline.saturating_duration_since(Instant::now()).min(Duration::from_secs(2));
+        let mut stderr = err_rx.recv_timeout(grace).unwrap_or_default();
         stderr.push_str(&foreign);
         diagnostics.truncate(floor_char_boundary(&diagnostics, MAX_DIAGNOSTICS));
         Ok(Outcome { status, diagnostics, stderr })
@@ -264,8 +295,10 @@ fn read_messages(out: impl Read, tx: &mpsc::Sender<Message>) {
     }
 }
 
+/// Cargo's package ids: `path+file:///dir#logos-node@0.1.0`, or
+/// `path+file:///dir/logos-node#0.1.0` when the directory has the crate's name.
 fn is_node_crate(package_id: &str) -> bool {
-    package_id.contains(&format!("#{CRATE_NAME}@")) || package_id.starts_with(&format!("{CRATE_NAME} "))
+    package_id.contains(&format!("#{CRATE_NAME}@")) || package_id.contains(&format!("/{CRATE_NAME}#"))
 }
 
 /// One line, at most [`MAX_LINE`] bytes kept; `None` at end of input.
@@ -316,7 +349,8 @@ fn kill_group(child: &mut Child) {
     // `kill` as a shell builtin keeps this crate free of unsafe libc calls.
     let _ = Command::new("sh")
         .arg("-c")
-        .arg(r#"kill -KILL -- "-$1""#)
+        // No `--`: dash's builtin does not accept it before a negative pid.
+        .arg(r#"kill -KILL "-$1""#)
         .arg("logos-compile")
         .arg(&pgid)
         .env_clear()
@@ -355,7 +389,7 @@ impl Scrubber {
             }
         }
         // Longest first, so `/home/u/.cargo` wins over `/home/u`.
-        replacements.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        replacements.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
         replacements.dedup();
         Self { replacements }
     }
@@ -422,9 +456,19 @@ mod tests {
 
     #[test]
     fn scrubber_hides_paths_and_control_characters() {
-        let s = Scrubber::new(&[(Path::new("/home/alice"), "<home>"), (Path::new("/home/alice/.cargo"), "<cargo>")]);
+        let s = Scrubber::new(&[
+            (Path::new("/home/alice"), "<home>"),
+            (Path::new("/home/alice/.cargo"), "<cargo>"),
+        ]);
         let out = s.scrub("error at /home/alice/.cargo/registry/x.rs and /home/alice/w\x1b[31m");
         assert_eq!(out, "error at <cargo>/registry/x.rs and <home>/w[31m");
+    }
+
+    #[test]
+    fn node_crate_messages_are_told_apart_from_dependencies() {
+        assert!(is_node_crate("path+file:///tmp/w/logos-node-x1#logos-node@0.1.0"));
+        assert!(is_node_crate("path+file:///tmp/w/logos-node#0.1.0"));
+        assert!(!is_node_crate("registry+https://github.com/rust-lang/crates.io-index#serde@1.0.229"));
     }
 
     #[test]

@@ -140,9 +140,11 @@ impl CompilerBuilder {
         for dir in [&cache_dir, &target_dir, &work_dir] {
             fs::create_dir_all(dir).map_err(CompileError::io("creating the compiler's directories"))?;
         }
-        let cache = Cache::open(&cache_dir.join("nodes")).map_err(CompileError::io("opening the compile cache"))?;
+        let cache =
+            Cache::open(&cache_dir.join("nodes")).map_err(CompileError::io("opening the compile cache"))?;
         let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        let rustup_home = std::env::var_os("RUSTUP_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".rustup"));
+        let rustup_home =
+            std::env::var_os("RUSTUP_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".rustup"));
         let scrubber = Scrubber::new(&[
             (&work_dir, "<build>"),
             (&target_dir, "<target>"),
@@ -156,7 +158,13 @@ impl CompilerBuilder {
             cache,
             work_dir,
             toolchain,
-            sandbox: Sandbox { target_dir, timeout: self.timeout, memory_limit: self.memory_limit, jobs: self.jobs, scrubber },
+            sandbox: Sandbox {
+                target_dir,
+                timeout: self.timeout,
+                memory_limit: self.memory_limit,
+                jobs: self.jobs,
+                scrubber,
+            },
             max_source_bytes: self.max_source_bytes,
             limits: self.limits,
         })
@@ -192,19 +200,33 @@ impl Toolchain {
                 .envs(child_env(target_dir))
                 .stdin(Stdio::null())
                 .output()
-                .map_err(|e| CompileError::Toolchain(format!("cannot run `rustc`: {}", scrubber.scrub(&e.to_string()))))?;
+                .map_err(|e| {
+                    CompileError::Toolchain(format!("cannot run `rustc`: {}", scrubber.scrub(&e.to_string())))
+                })?;
             if !out.status.success() {
                 let err = String::from_utf8_lossy(&out.stderr);
-                return Err(CompileError::Toolchain(format!("`rustc {}` failed: {}", args.join(" "), scrubber.tail(&err))));
+                return Err(CompileError::Toolchain(format!(
+                    "`rustc {}` failed: {}",
+                    args.join(" "),
+                    scrubber.tail(&err)
+                )));
             }
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         };
         let verbose = rustc(&["-vV"])?;
         let field = |name: &str| {
-            verbose.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
+            verbose
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
         };
-        let toolchain =
-            Self { release: field("release:"), commit: field("commit-hash:"), llvm: field("LLVM version:"), verbose: verbose.clone() };
+        let toolchain = Self {
+            release: field("release:"),
+            commit: field("commit-hash:"),
+            llvm: field("LLVM version:"),
+            verbose: verbose.clone(),
+        };
         if toolchain.release.is_empty() {
             return Err(CompileError::Toolchain("`rustc -vV` printed no release".into()));
         }
@@ -318,7 +340,7 @@ impl Compiler {
             // Corrupted or planted: never trusted, rebuilt below.
             self.cache.remove(&key);
         }
-        let code = self.build(source, progress)?;
+        let code = self.build(source, &manifest.capabilities, progress)?;
         if code.len() > self.limits.max_wasm_bytes {
             return Err(VerifyError::TooLarge { size: code.len(), limit: self.limits.max_wasm_bytes }.into());
         }
@@ -335,12 +357,18 @@ impl Compiler {
 
     /// Runs cargo on a fresh crate around `source`; returns the module with
     /// every custom section stripped.
-    fn build(&self, source: &str, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, CompileError> {
+    fn build(
+        &self,
+        source: &str,
+        capabilities: &logos_core::CapabilitySet,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<u8>, CompileError> {
         let dir = tempfile::Builder::new()
             .prefix("logos-node-")
             .tempdir_in(&self.work_dir)
             .map_err(CompileError::io("creating the build directory"))?;
-        template::write_crate(dir.path(), source).map_err(CompileError::io("writing the generated crate"))?;
+        template::write_crate(dir.path(), source, capabilities)
+            .map_err(CompileError::io("writing the generated crate"))?;
         let target_dir = &self.sandbox.target_dir;
         // One build at a time per target dir: all builds write the same
         // artifact path. The lock is released when `_lock` drops.

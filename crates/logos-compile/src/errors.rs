@@ -45,7 +45,9 @@ pub enum PayloadError {
         message: String,
     },
     /// `unsafe` appears anywhere (blocks, functions, impls, traits, attributes).
-    #[error("line {line}: `unsafe` is not allowed in a payload (no unsafe blocks, functions, impls or attributes)")]
+    #[error(
+        "line {line}: `unsafe` is not allowed in a payload (no unsafe blocks, functions, impls or attributes)"
+    )]
     Unsafe {
         /// Where.
         line: usize,
@@ -89,7 +91,9 @@ pub enum PayloadError {
         line: usize,
     },
     /// `mod name;` would load another file.
-    #[error("line {line}: `mod {name};` loads another file; a payload is one file (write `mod {name} {{ ... }}` inline)")]
+    #[error(
+        "line {line}: `mod {name};` loads another file; a payload is one file (write `mod {name} {{ ... }}` inline)"
+    )]
     OutlineModule {
         /// The module's name.
         name: String,
@@ -115,7 +119,9 @@ pub enum PayloadError {
         line: usize,
     },
     /// `use path::*`.
-    #[error("line {line}: glob imports (`use ...::*`) are not allowed: they can shadow the type names ports are read from")]
+    #[error(
+        "line {line}: glob imports (`use ...::*`) are not allowed: they can shadow the type names ports are read from"
+    )]
     GlobImport {
         /// Where.
         line: usize,
@@ -137,7 +143,9 @@ pub enum PayloadError {
         item: &'static str,
     },
     /// `execute` has the wrong shape.
-    #[error("line {line}: `execute` must be `pub fn execute(input: Input) -> Output` or `-> Result<Output, String>`: {reason}")]
+    #[error(
+        "line {line}: `execute` must be `pub fn execute(input: Input) -> Output` or `-> Result<Output, String>`: {reason}"
+    )]
     BadSignature {
         /// Where.
         line: usize,
@@ -215,7 +223,9 @@ pub enum VerifyError {
         name: &'static str,
     },
     /// An export outside the ABI.
-    #[error("export {name:?} is not part of the node ABI; a node exports exactly memory, logos_alloc and logos_execute")]
+    #[error(
+        "export {name:?} is not part of the node ABI; a node exports exactly memory, logos_alloc and logos_execute"
+    )]
     UnexpectedExport {
         /// The export's name (truncated).
         name: String,
@@ -252,7 +262,9 @@ pub enum VerifyError {
         name: String,
     },
     /// An import whose capability the manifest does not request.
-    #[error("import `{module}.{name}` needs the `{capability}` capability, which the manifest does not request")]
+    #[error(
+        "import `{module}.{name}` needs the `{capability}` capability, which the manifest does not request"
+    )]
     ImportNotRequested {
         /// Import module.
         module: &'static str,
@@ -260,6 +272,18 @@ pub enum VerifyError {
         name: &'static str,
         /// The capability it needs.
         capability: logos_core::Capability,
+    },
+    /// An ABI import with the wrong signature.
+    #[error("import `{module}.{name}` is {found}; the ABI requires {expected}")]
+    ImportSignature {
+        /// Import module.
+        module: &'static str,
+        /// Import name.
+        name: &'static str,
+        /// The ABI's signature.
+        expected: String,
+        /// The module's.
+        found: String,
     },
     /// The memory's initial size exceeds the limit.
     #[error("memory starts at {pages} pages; the limit is {limit} pages")]
@@ -327,7 +351,9 @@ pub enum CompileError {
     #[error(transparent)]
     Payload(#[from] PayloadError),
     /// The toolchain has no wasm32-wasip1 standard library.
-    #[error("the wasm32-wasip1 target is not installed for this toolchain; run `rustup target add wasm32-wasip1`")]
+    #[error(
+        "the wasm32-wasip1 target is not installed for this toolchain; run `rustup target add wasm32-wasip1`"
+    )]
     MissingTarget,
     /// cargo or rustc cannot be run or report an unexpected version.
     #[error("the Rust toolchain is unusable: {0}; install it with rustup (https://rustup.rs)")]

@@ -12,7 +12,8 @@
 //! 2. returns the cached module if this source, name, toolchain and template
 //!    were compiled before (re-verified on load);
 //! 3. otherwise wraps the payload in a generated crate (the ABI glue, the
-//!    pinned dependency allowlist [`ALLOWED_DEPENDENCIES`]) and builds it for
+//!    pinned dependency allowlist [`ALLOWED_DEPENDENCIES`], the [`HOST_CRATE`]
+//!    functions of the requested capabilities) and builds it for
 //!    `wasm32-wasip1` with cargo under a cleared environment, a timeout, a
 //!    memory limit and offline, locked dependencies;
 //! 4. strips every custom section, embeds the manifest (`logos.manifest`) and
@@ -64,13 +65,14 @@ mod template;
 mod verify;
 
 pub use compiler::{
-    CompiledNode, Compiler, CompilerBuilder, DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, Progress,
+    CompiledNode, Compiler, CompilerBuilder, DEFAULT_MAX_SOURCE_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT,
+    Progress,
 };
 pub use errors::{CompileError, PayloadError, VerifyError};
 pub use payload::{ALLOWED_ATTRIBUTES, ALLOWED_DERIVES, ALLOWED_MACROS};
 pub use section::{
-    BUILD_SECTION, MANIFEST_SECTION, MAX_BUILD_SECTION, MAX_MANIFEST_SECTION, ManifestSectionError, embed_manifest,
-    embedded_manifest,
+    BUILD_SECTION, MANIFEST_SECTION, MAX_BUILD_SECTION, MAX_MANIFEST_SECTION, ManifestSectionError,
+    embed_manifest, embedded_manifest,
 };
-pub use template::{ALLOWED_DEPENDENCIES, Dependency};
+pub use template::{ALLOWED_DEPENDENCIES, Dependency, HOST_CRATE};
 pub use verify::{VerifyLimits, verify_embedded, verify_wasm};

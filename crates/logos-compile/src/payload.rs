@@ -57,12 +57,34 @@ pub const ALLOWED_MACROS: &[&str] = &[
 /// `export_name`, `link_section`, `link`, `used` and all tool or proc-macro
 /// attributes are refused outright; so is every `#[serde(...)]` option,
 /// because it would make the wire format differ from the derived type.
-pub const ALLOWED_ATTRIBUTES: &[&str] =
-    &["allow", "cold", "deny", "derive", "doc", "expect", "forbid", "inline", "must_use", "non_exhaustive", "warn"];
+pub const ALLOWED_ATTRIBUTES: &[&str] = &[
+    "allow",
+    "cold",
+    "deny",
+    "derive",
+    "doc",
+    "expect",
+    "forbid",
+    "inline",
+    "must_use",
+    "non_exhaustive",
+    "warn",
+];
 
 /// Derives a payload may use: serde's two and the built-in ones.
-pub const ALLOWED_DERIVES: &[&str] =
-    &["Clone", "Copy", "Debug", "Default", "Deserialize", "Eq", "Hash", "Ord", "PartialEq", "PartialOrd", "Serialize"];
+pub const ALLOWED_DERIVES: &[&str] = &[
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Deserialize",
+    "Eq",
+    "Hash",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Serialize",
+];
 
 /// Stack for the parsing thread. syn recurses once per nesting level and
 /// [`scan`] bounds nesting before syn runs, so this is ample.
@@ -108,7 +130,11 @@ pub(crate) fn analyze(source: &str, max_bytes: usize) -> Result<Analysis, Compil
 fn analyze_here(source: &str) -> Result<Analysis, PayloadError> {
     let tokens: proc_macro2::TokenStream = source.parse().map_err(|e: proc_macro2::LexError| {
         let at = e.span().start();
-        PayloadError::Syntax { line: at.line, column: at.column, message: "unbalanced delimiters or invalid token".into() }
+        PayloadError::Syntax {
+            line: at.line,
+            column: at.column,
+            message: "unbalanced delimiters or invalid token".into(),
+        }
     })?;
     scan::check_tokens(&tokens)?;
     let file = syn::parse_file(source).map_err(|e| {

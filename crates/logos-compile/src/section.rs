@@ -59,7 +59,9 @@ pub fn embedded_manifest(wasm: &[u8]) -> Result<Option<NodeManifest>, ManifestSe
     let mut found: Vec<&[u8]> = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| ManifestSectionError::NotWasm(e.to_string()))? {
-            Payload::CustomSection(section) if section.name() == MANIFEST_SECTION => found.push(section.data()),
+            Payload::CustomSection(section) if section.name() == MANIFEST_SECTION => {
+                found.push(section.data())
+            }
             _ => {}
         }
     }
@@ -75,7 +77,8 @@ pub(crate) fn parse_manifest(data: &[u8]) -> Result<NodeManifest, ManifestSectio
     if data.len() > MAX_MANIFEST_SECTION {
         return Err(ManifestSectionError::TooLarge(data.len()));
     }
-    let manifest: NodeManifest = serde_json::from_slice(data).map_err(|e| ManifestSectionError::Json(e.to_string()))?;
+    let manifest: NodeManifest =
+        serde_json::from_slice(data).map_err(|e| ManifestSectionError::Json(e.to_string()))?;
     manifest.validate()?;
     Ok(manifest)
 }
@@ -176,8 +179,9 @@ mod tests {
 
     #[test]
     fn stripping_removes_every_custom_section_and_keeps_the_rest() {
-        let module = wat::parse_str(r#"(module (func (export "f")) (@custom "producers" "x") (@custom "name2" "y"))"#)
-            .expect("wat");
+        let module =
+            wat::parse_str(r#"(module (func (export "f")) (@custom "producers" "x") (@custom "name2" "y"))"#)
+                .expect("wat");
         let with_name = append_custom_section(&module, "name", b"\0");
         let stripped = strip_custom_sections(&with_name).expect("strips");
         let customs = Parser::new(0)

@@ -4,7 +4,9 @@
 //! [`VerifyError`] variant per rule.
 
 use logos_core::{Capability, NodeManifest};
-use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType, Validator, WasmFeatures};
+use wasmparser::{
+    CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType, Validator, WasmFeatures,
+};
 
 use crate::errors::{VerifyError, short};
 use crate::section::{BUILD_SECTION, MANIFEST_SECTION, MAX_BUILD_SECTION, parse_manifest};
@@ -30,30 +32,38 @@ impl Default for VerifyLimits {
 /// relaxed SIMD (nondeterministic), no component model.
 const FEATURES: WasmFeatures = WasmFeatures::WASM2;
 
-/// Imports any node may have (docs/abi.md): they carry no authority, or the
-/// runtime substitutes a deterministic stand-in unless a capability is granted.
-const WASI_IMPORTS: &[&str] = &[
-    "fd_write",
-    "proc_exit",
-    "environ_get",
-    "environ_sizes_get",
-    "args_get",
-    "args_sizes_get",
-    "sched_yield",
-    "fd_close",
-    "fd_fdstat_get",
-    "fd_seek",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "clock_time_get",
-    "clock_res_get",
-    "random_get",
+/// Imports any node may have (docs/abi.md), with their WASI preview 1
+/// signatures: they carry no authority, or the runtime substitutes a
+/// deterministic stand-in unless a capability is granted.
+const WASI_IMPORTS: &[(&str, &[ValType], &[ValType])] = &[
+    ("fd_write", &[I32, I32, I32, I32], &[I32]),
+    ("proc_exit", &[I32], &[]),
+    ("environ_get", &[I32, I32], &[I32]),
+    ("environ_sizes_get", &[I32, I32], &[I32]),
+    ("args_get", &[I32, I32], &[I32]),
+    ("args_sizes_get", &[I32, I32], &[I32]),
+    ("sched_yield", &[], &[I32]),
+    ("fd_close", &[I32], &[I32]),
+    ("fd_fdstat_get", &[I32, I32], &[I32]),
+    ("fd_seek", &[I32, I64, I32, I32], &[I32]),
+    ("fd_prestat_get", &[I32, I32], &[I32]),
+    ("fd_prestat_dir_name", &[I32, I32, I32], &[I32]),
+    ("clock_time_get", &[I32, I64, I32], &[I32]),
+    ("clock_res_get", &[I32, I32], &[I32]),
+    ("random_get", &[I32, I32], &[I32]),
 ];
 const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
 /// Host functions that exist only for a requested capability.
-const LOGOS_IMPORTS: &[(&str, Capability)] = &[("log", Capability::Log), ("kv_get", Capability::Kv), ("kv_put", Capability::Kv)];
+const LOGOS_IMPORTS: &[(&str, Capability, &[ValType], &[ValType])] = &[
+    ("log", Capability::Log, &[I32, I32], &[]),
+    ("kv_get", Capability::Kv, &[I32, I32, I32, I32], &[I32]),
+    ("kv_put", Capability::Kv, &[I32, I32, I32, I32], &[I32]),
+];
 const LOGOS_MODULE: &str = "logos";
+
+const I32: ValType = ValType::I32;
+const I64: ValType = ValType::I64;
 
 /// Checks that `wasm` is a node module per docs/abi.md whose embedded
 /// manifest equals `manifest`.
@@ -137,7 +147,7 @@ fn verify_structure(
         match payload.map_err(invalid)? {
             Payload::ImportSection(reader) => {
                 for import in reader {
-                    check_import(&import.map_err(invalid)?, requested)?;
+                    check_import(&import.map_err(invalid)?, requested, &types.as_ref())?;
                 }
             }
             Payload::ExportSection(reader) => {
@@ -166,38 +176,81 @@ fn verify_structure(
     }
 }
 
-fn check_import(import: &wasmparser::Import<'_>, requested: &logos_core::CapabilitySet) -> Result<(), VerifyError> {
-    let kind = match import.ty {
-        TypeRef::Func(_) => None,
-        TypeRef::Memory(_) => Some("memory"),
-        TypeRef::Table(_) => Some("table"),
-        TypeRef::Global(_) => Some("global"),
-        TypeRef::Tag(_) => Some("tag"),
+fn check_import(
+    import: &wasmparser::Import<'_>,
+    requested: &logos_core::CapabilitySet,
+    types: &wasmparser::types::TypesRef<'_>,
+) -> Result<(), VerifyError> {
+    let type_index = match import.ty {
+        TypeRef::Func(index) => index,
+        TypeRef::Memory(_) => return Err(not_function(import, "memory")),
+        TypeRef::Table(_) => return Err(not_function(import, "table")),
+        TypeRef::Global(_) => return Err(not_function(import, "global")),
+        TypeRef::Tag(_) => return Err(not_function(import, "tag")),
         #[allow(unreachable_patterns)]
-        _ => Some("non-function item"),
+        _ => return Err(not_function(import, "non-function item")),
     };
-    if let Some(kind) = kind {
-        return Err(VerifyError::ImportNotFunction { module: short(import.module), name: short(import.name), kind });
-    }
-    if import.module == WASI_MODULE && WASI_IMPORTS.contains(&import.name) {
+    let (module, name, params, results) = if import.module == WASI_MODULE
+        && let Some((name, params, results)) = WASI_IMPORTS.iter().find(|(n, _, _)| *n == import.name)
+    {
+        (WASI_MODULE, *name, *params, *results)
+    } else if import.module == LOGOS_MODULE
+        && let Some((name, capability, params, results)) =
+            LOGOS_IMPORTS.iter().find(|(n, ..)| *n == import.name)
+    {
+        if !requested.contains(*capability) {
+            return Err(VerifyError::ImportNotRequested {
+                module: LOGOS_MODULE,
+                name,
+                capability: *capability,
+            });
+        }
+        (LOGOS_MODULE, *name, *params, *results)
+    } else {
+        return Err(VerifyError::UnknownImport { module: short(import.module), name: short(import.name) });
+    };
+    let found = func_type(types, type_index);
+    if found.as_ref().is_some_and(|(p, r)| p == params && r == results) {
         return Ok(());
     }
-    if import.module == LOGOS_MODULE
-        && let Some((name, capability)) = LOGOS_IMPORTS.iter().find(|(n, _)| *n == import.name)
-    {
-        if requested.contains(*capability) {
-            return Ok(());
-        }
-        return Err(VerifyError::ImportNotRequested { module: LOGOS_MODULE, name, capability: *capability });
+    Err(VerifyError::ImportSignature {
+        module,
+        name,
+        expected: signature(params, results),
+        found: found.map_or_else(|| "not a plain function type".into(), |(p, r)| signature(&p, &r)),
+    })
+}
+
+fn not_function(import: &wasmparser::Import<'_>, kind: &'static str) -> VerifyError {
+    VerifyError::ImportNotFunction { module: short(import.module), name: short(import.name), kind }
+}
+
+/// Parameters and results of the function type at `type_index` (validated).
+fn func_type(
+    types: &wasmparser::types::TypesRef<'_>,
+    type_index: u32,
+) -> Option<(Vec<ValType>, Vec<ValType>)> {
+    if type_index >= types.core_type_count_in_module() {
+        return None;
     }
-    Err(VerifyError::UnknownImport { module: short(import.module), name: short(import.name) })
+    match &types[types.core_type_at_in_module(type_index)].composite_type.inner {
+        CompositeInnerType::Func(f) => Some((f.params().to_vec(), f.results().to_vec())),
+        _ => None,
+    }
+}
+
+fn signature(params: &[ValType], results: &[ValType]) -> String {
+    format!("func ({}) -> {}", join(params), join(results))
 }
 
 const ALLOC: &str = "logos_alloc";
 const EXECUTE: &str = "logos_execute";
 const MEMORY: &str = "memory";
 
-fn check_exports(exports: &[(String, ExternalKind, u32)], types: &wasmparser::types::TypesRef<'_>) -> Result<(), VerifyError> {
+fn check_exports(
+    exports: &[(String, ExternalKind, u32)],
+    types: &wasmparser::types::TypesRef<'_>,
+) -> Result<(), VerifyError> {
     let mut seen = [false; 3];
     for (name, kind, index) in exports {
         match name.as_str() {
@@ -212,12 +265,28 @@ fn check_exports(exports: &[(String, ExternalKind, u32)], types: &wasmparser::ty
                 seen[0] = true;
             }
             ALLOC => {
-                check_func(ALLOC, *kind, *index, types, &[ValType::I32], &[ValType::I32], "func (i32) -> i32")?;
+                check_func(
+                    ALLOC,
+                    *kind,
+                    *index,
+                    types,
+                    &[ValType::I32],
+                    &[ValType::I32],
+                    "func (i32) -> i32",
+                )?;
                 seen[1] = true;
             }
             EXECUTE => {
                 let params = [ValType::I32, ValType::I32];
-                check_func(EXECUTE, *kind, *index, types, &params, &[ValType::I64], "func (i32, i32) -> i64")?;
+                check_func(
+                    EXECUTE,
+                    *kind,
+                    *index,
+                    types,
+                    &params,
+                    &[ValType::I64],
+                    "func (i32, i32) -> i64",
+                )?;
                 seen[2] = true;
             }
             other => return Err(VerifyError::UnexpectedExport { name: short(other) }),
@@ -245,7 +314,11 @@ fn check_func(
     }
     // The module validated, so `index` names a function and its type exists.
     if index >= types.function_count() {
-        return Err(VerifyError::ExportType { name, expected, found: "a function index out of range".into() });
+        return Err(VerifyError::ExportType {
+            name,
+            expected,
+            found: "a function index out of range".into(),
+        });
     }
     let id = types.core_function_at(index);
     let found = match &types[id].composite_type.inner {
@@ -317,7 +390,9 @@ fn difference(expected: &NodeManifest, found: &NodeManifest) -> String {
     if expected.name != found.name {
         parts.push(format!("name is `{}`, expected `{}`", found.name, expected.name));
     }
-    for (side, e, f) in [("inputs", &expected.inputs, &found.inputs), ("outputs", &expected.outputs, &found.outputs)] {
+    for (side, e, f) in
+        [("inputs", &expected.inputs, &found.inputs), ("outputs", &expected.outputs, &found.outputs)]
+    {
         if e != f {
             let show = |ports: &[logos_core::Port]| {
                 ports.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect::<Vec<_>>().join(", ")

@@ -8,15 +8,48 @@ use syn::visit::{self, Visit};
 
 use super::line_of;
 use crate::errors::PayloadError;
-use crate::template::ALLOWED_DEPENDENCIES;
+use crate::template::{ALLOWED_DEPENDENCIES, HOST_CRATE};
 
 /// Names a payload may not define or import: the type names the port
-/// language is read from, and serde's derive names. `type u64 = u32;` or
+/// language is read from, serde's derive names and the crates' names. `type u64 = u32;` or
 /// `use some::Thing as Vec;` would otherwise make the contract lie.
 pub(crate) const RESERVED: &[&str] = &[
-    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
-    "f64", "String", "Vec", "Option", "Result", "Box", "Serialize", "Deserialize",
+    "bool",
+    "char",
+    "str",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "String",
+    "Vec",
+    "Option",
+    "Result",
+    "Box",
+    "Serialize",
+    "Deserialize",
+    "serde",
+    "postcard",
+    "sha2",
+    "std",
+    "core",
+    "alloc",
+    "logos",
 ];
+
+/// Crate names a payload can reach (a local item with one of these names
+/// would shadow the crate).
+const CRATES: &[&str] = &["serde", "postcard", "sha2", "logos", "std", "core", "alloc"];
 
 /// Standard-library modules that reach outside a node. The wasm has no way to
 /// use them (the verifier refuses their imports); refusing them here turns a
@@ -24,8 +57,10 @@ pub(crate) const RESERVED: &[&str] = &[
 const FORBIDDEN_STD: &[&str] = &["arch", "env", "fs", "net", "os", "process", "thread"];
 
 pub(crate) fn check_items(file: &syn::File) -> Result<(), PayloadError> {
-    let mut roots: BTreeSet<String> = ["std", "core", "crate", "self", "super"].iter().map(|s| (*s).to_owned()).collect();
+    let mut roots: BTreeSet<String> =
+        ["std", "core", "crate", "self", "super"].iter().map(|s| (*s).to_owned()).collect();
     roots.extend(ALLOWED_DEPENDENCIES.iter().map(|d| d.name.to_owned()));
+    roots.insert(HOST_CRATE.to_owned());
     // `use Kind::{A, B}` and `use helpers::f` start at a top-level item.
     for item in &file.items {
         if let Some(ident) = item_ident(item) {
@@ -69,7 +104,10 @@ impl Checker {
     fn check_root(&mut self, root: &syn::Ident) {
         let name = root.to_string();
         if !self.roots.contains(&name) {
-            self.fail(PayloadError::ForbiddenCrate { name: crate::errors::short(&name), line: line_of(root.span()) });
+            self.fail(PayloadError::ForbiddenCrate {
+                name: crate::errors::short(&name),
+                line: line_of(root.span()),
+            });
         }
     }
 
@@ -108,7 +146,9 @@ impl Checker {
                 // `use serde::{Serialize, Deserialize}` is the one way to
                 // import a reserved name.
                 let serde_derive = matches!(prefix.as_slice(), [s, d] if s == "serde" && (d == "Serialize" || d == "Deserialize"));
-                if !serde_derive {
+                // `use serde;` names the crate itself.
+                let whole_crate = prefix.len() == 1 && CRATES.contains(&prefix[0].as_str());
+                if !(serde_derive || whole_crate) {
                     self.check_reserved(&n.ident);
                 }
                 prefix.pop();
@@ -121,6 +161,12 @@ impl Checker {
                 self.check_std(prefix, line_of(r.ident.span()));
                 prefix.pop();
                 self.check_reserved(&r.rename);
+                // `use core::include_str as vec;` would turn an allowed macro
+                // name into a forbidden macro.
+                let new_name = r.rename.to_string();
+                if super::ALLOWED_MACROS.contains(&new_name.as_str()) {
+                    self.fail(PayloadError::ReservedName { name: new_name, line: line_of(r.rename.span()) });
+                }
             }
             syn::UseTree::Glob(g) => self.fail(PayloadError::GlobImport { line: line_of(g.star_token.span) }),
             syn::UseTree::Group(g) => {
@@ -153,7 +199,10 @@ impl<'ast> Visit<'ast> for Checker {
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if m.content.is_none() {
-            self.fail(PayloadError::OutlineModule { name: m.ident.to_string(), line: line_of(m.ident.span()) });
+            self.fail(PayloadError::OutlineModule {
+                name: m.ident.to_string(),
+                line: line_of(m.ident.span()),
+            });
         }
         visit::visit_item_mod(self, m);
     }
@@ -163,9 +212,15 @@ impl<'ast> Visit<'ast> for Checker {
         if u.leading_colon.is_some() {
             // `use ::name` names a crate, never a local item.
             if let Some(root) = first_ident(&u.tree)
-                && !(ALLOWED_DEPENDENCIES.iter().any(|d| root == d.name) || root == "std" || root == "core")
+                && !(ALLOWED_DEPENDENCIES.iter().any(|d| root == d.name)
+                    || root == HOST_CRATE
+                    || root == "std"
+                    || root == "core")
             {
-                self.fail(PayloadError::ForbiddenCrate { name: crate::errors::short(&root.to_string()), line: line_of(root.span()) });
+                self.fail(PayloadError::ForbiddenCrate {
+                    name: crate::errors::short(&root.to_string()),
+                    line: line_of(root.span()),
+                });
             }
         }
         self.check_use_tree(&u.tree, &mut prefix, true);
@@ -177,8 +232,15 @@ impl<'ast> Visit<'ast> for Checker {
         if let Some(first) = p.segments.first() {
             if p.leading_colon.is_some() {
                 let name = first.ident.to_string();
-                if !(ALLOWED_DEPENDENCIES.iter().any(|d| d.name == name) || name == "std" || name == "core") {
-                    self.fail(PayloadError::ForbiddenCrate { name: crate::errors::short(&name), line: line_of(first.ident.span()) });
+                if !(ALLOWED_DEPENDENCIES.iter().any(|d| d.name == name)
+                    || name == HOST_CRATE
+                    || name == "std"
+                    || name == "core")
+                {
+                    self.fail(PayloadError::ForbiddenCrate {
+                        name: crate::errors::short(&name),
+                        line: line_of(first.ident.span()),
+                    });
                 }
             }
             self.check_std(&segments, line_of(first.ident.span()));

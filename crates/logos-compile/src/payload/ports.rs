@@ -46,8 +46,13 @@ pub(crate) fn derive(file: &syn::File) -> Result<Analysis, PayloadError> {
             _ => {}
         }
     }
-    let input = defs.structs.get("Input").copied().ok_or(PayloadError::MissingItem { item: "`pub struct Input`" })?;
-    let output = defs.structs.get("Output").copied().ok_or(PayloadError::MissingItem { item: "`pub struct Output`" })?;
+    let input =
+        defs.structs.get("Input").copied().ok_or(PayloadError::MissingItem { item: "`pub struct Input`" })?;
+    let output = defs
+        .structs
+        .get("Output")
+        .copied()
+        .ok_or(PayloadError::MissingItem { item: "`pub struct Output`" })?;
     check_execute(file)?;
     let inputs = defs.ports(input)?;
     let outputs = defs.ports(output)?;
@@ -69,7 +74,8 @@ impl<'a> Defs<'a> {
     }
 
     fn spend(&mut self) -> Result<(), PayloadError> {
-        self.budget = self.budget.checked_sub(1).ok_or(PayloadError::TypesTooLarge { limit: MAX_TYPE_NODES })?;
+        self.budget =
+            self.budget.checked_sub(1).ok_or(PayloadError::TypesTooLarge { limit: MAX_TYPE_NODES })?;
         Ok(())
     }
 
@@ -122,9 +128,21 @@ impl<'a> Defs<'a> {
         let path = match ty {
             syn::Type::Path(p) if p.qself.is_none() => &p.path,
             syn::Type::Reference(_) => {
-                return Err(unsupported(at, ty, "references are not port types; ports own their data (use String or Vec)", line));
+                return Err(unsupported(
+                    at,
+                    ty,
+                    "references are not port types; ports own their data (use String or Vec)",
+                    line,
+                ));
             }
-            syn::Type::Tuple(_) => return Err(unsupported(at, ty, "tuples are not port types; use a struct with named fields", line)),
+            syn::Type::Tuple(_) => {
+                return Err(unsupported(
+                    at,
+                    ty,
+                    "tuples are not port types; use a struct with named fields",
+                    line,
+                ));
+            }
             syn::Type::Array(_) | syn::Type::Slice(_) => {
                 return Err(unsupported(at, ty, "arrays and slices are not port types; use Vec<T>", line));
             }
@@ -134,7 +152,7 @@ impl<'a> Defs<'a> {
             return Err(unsupported(
                 at,
                 ty,
-                "write the plain type name (String, Vec, Option, or a struct or enum defined in this file)",
+                "write the plain type name (String, Vec, Option, or a struct or enum defined at the top level of this file)",
                 line,
             ));
         };
@@ -178,7 +196,9 @@ impl<'a> Defs<'a> {
             ("Option", [syn::GenericArgument::Type(inner)]) => {
                 return Ok(PortType::option(self.port_type(inner, at, stack, depth + 1)?));
             }
-            ("Vec" | "Option", _) => return Err(unsupported(at, ty, "takes exactly one type argument", line)),
+            ("Vec" | "Option", _) => {
+                return Err(unsupported(at, ty, "takes exactly one type argument", line));
+            }
             _ => {}
         }
         let known = self.structs.contains_key(&name) || self.enums.contains_key(&name);
@@ -191,7 +211,12 @@ impl<'a> Defs<'a> {
         }
         if let Some(s) = self.structs.get(&name).copied() {
             if stack.contains(&name) {
-                return Err(unsupported(at, ty, "recursive types are not port types: a record cannot contain itself", line));
+                return Err(unsupported(
+                    at,
+                    ty,
+                    "recursive types are not port types: a record cannot contain itself",
+                    line,
+                ));
             }
             stack.push(name.clone());
             let fields = self.record_fields(s, at, stack, depth)?;
@@ -206,12 +231,14 @@ impl<'a> Defs<'a> {
 }
 
 const LANGUAGE: &str = "port types are bool, u8, u16, u32, u64, i8, i16, i32, i64, f64, String, Vec<T>, Option<T>, \
-     and structs (named fields) or enums (unit variants) defined in this file";
+     and structs (named fields) or enums (unit variants) defined at the top level of this file";
 
 fn reason_for(name: &str) -> &'static str {
     match name {
         "usize" | "isize" => "platform-sized integers are not port types; use u32 or u64 (i32 or i64)",
-        "u128" | "i128" => "128-bit integers are not in the port type language; use two u64 fields or a string",
+        "u128" | "i128" => {
+            "128-bit integers are not in the port type language; use two u64 fields or a string"
+        }
         "f32" => "use f64",
         "char" => "use String",
         "str" => "use String",
@@ -239,7 +266,10 @@ fn enum_type(e: &syn::ItemEnum, at: &str) -> Result<PortType, PayloadError> {
             return Err(unsupported(
                 at,
                 &e.ident,
-                &format!("variant `{}` carries data; port enums have unit variants only (use a struct with an enum field)", v.ident),
+                &format!(
+                    "variant `{}` carries data; port enums have unit variants only (use a struct with an enum field)",
+                    v.ident
+                ),
                 line_of(v.ident.span()),
             ));
         }
@@ -254,7 +284,8 @@ fn require_serde(attrs: &[syn::Attribute], ident: &syn::Ident) -> Result<(), Pay
     let mut ser = false;
     let mut de = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        let Ok(paths) =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
         else {
             continue;
         };
@@ -266,7 +297,11 @@ fn require_serde(attrs: &[syn::Attribute], ident: &syn::Ident) -> Result<(), Pay
             }
         }
     }
-    if ser && de { Ok(()) } else { Err(PayloadError::NotDerived { name: ident.to_string(), line: line_of(ident.span()) }) }
+    if ser && de {
+        Ok(())
+    } else {
+        Err(PayloadError::NotDerived { name: ident.to_string(), line: line_of(ident.span()) })
+    }
 }
 
 fn check_execute(file: &syn::File) -> Result<(), PayloadError> {
@@ -327,7 +362,9 @@ fn is_result_output(ty: &syn::Type) -> bool {
 /// Reads `//! logos:capabilities = clock, log` (at most one such line).
 fn capabilities(attrs: &[syn::Attribute]) -> Result<CapabilitySet, PayloadError> {
     let mut found: Option<CapabilitySet> = None;
-    for attr in attrs.iter().filter(|a| matches!(a.style, syn::AttrStyle::Inner(_)) && a.path().is_ident("doc")) {
+    for attr in
+        attrs.iter().filter(|a| matches!(a.style, syn::AttrStyle::Inner(_)) && a.path().is_ident("doc"))
+    {
         let line = line_of(attr.span());
         let syn::Meta::NameValue(nv) = &attr.meta else { continue };
         let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &nv.value else { continue };
@@ -345,12 +382,17 @@ fn capabilities(attrs: &[syn::Attribute]) -> Result<CapabilitySet, PayloadError>
                 )));
             }
             if found.is_some() {
-                return Err(fail("`logos:capabilities` appears twice; list every capability on one line".into()));
+                return Err(fail(
+                    "`logos:capabilities` appears twice; list every capability on one line".into(),
+                ));
             }
             let mut set = CapabilitySet::none();
             for name in value.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "none") {
                 let cap: Capability = name.parse().map_err(|e: logos_core::UnknownCapability| {
-                    fail(format!("unknown capability `{}` (known: clock, random, log, kv, network)", crate::errors::short(&e.0)))
+                    fail(format!(
+                        "unknown capability `{}` (known: clock, random, log, kv, network)",
+                        crate::errors::short(&e.0)
+                    ))
                 })?;
                 set.insert(cap);
             }
@@ -368,6 +410,7 @@ fn unsupported(at: &str, ty: &dyn ToTokens, reason: &str, line: usize) -> Payloa
 /// `Vec < String >` becomes `Vec<String>`.
 fn render(value: &dyn ToTokens) -> String {
     let text = value.to_token_stream().to_string();
-    let tidy = text.replace(" < ", "<").replace(" <", "<").replace("< ", "<").replace(" >", ">").replace(" ,", ",");
+    let tidy =
+        text.replace(" < ", "<").replace(" <", "<").replace("< ", "<").replace(" >", ">").replace(" ,", ",");
     crate::errors::short(&tidy)
 }

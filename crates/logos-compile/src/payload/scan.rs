@@ -19,10 +19,11 @@ const MAX_PUNCT_RUN: usize = 32;
 /// Rust's keywords: an identifier followed by `!` is a macro call unless it
 /// is a keyword (`if !done`, `return !ok`).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where",
-    "while", "yield", "become", "abstract", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "unsafe", "use", "where", "while", "yield", "become", "abstract", "final", "macro", "override", "priv",
+    "typeof", "unsized", "virtual",
 ];
 
 /// Applies every token rule to the whole source.
@@ -73,7 +74,9 @@ fn scan(tokens: &TokenStream) -> Result<(), PayloadError> {
                     "extern" => return Err(PayloadError::Extern { line }),
                     _ => {}
                 }
-                if is_macro_call(&tts, i) && !KEYWORDS.contains(&word.as_str()) && !ALLOWED_MACROS.contains(&word.as_str())
+                if is_macro_call(&tts, i)
+                    && !KEYWORDS.contains(&word.as_str())
+                    && !ALLOWED_MACROS.contains(&word.as_str())
                 {
                     return Err(PayloadError::ForbiddenMacro { name: word, line });
                 }
@@ -132,16 +135,20 @@ fn check_attribute(tokens: TokenStream, line: usize) -> Result<(), PayloadError>
     if !ALLOWED_ATTRIBUTES.contains(&path.as_str()) {
         let mut name = path;
         // `#[unsafe(no_mangle)]`: name what was wrapped, too.
-        if let Some(TokenTree::Group(g)) = tts.get(1) {
-            let inner = attribute_path(&g.stream().into_iter().collect::<Vec<_>>());
-            if !inner.is_empty() {
-                name = format!("{name}({inner})");
-            }
+        if name == "unsafe"
+            && let Some(TokenTree::Group(g)) = tts.get(1)
+        {
+            name = format!("unsafe({})", attribute_path(&g.stream().into_iter().collect::<Vec<_>>()));
         }
         if name.is_empty() {
             name = "?".into();
         }
         return Err(PayloadError::ForbiddenAttribute { name: crate::errors::short(&name), line });
+    }
+    // The const-evaluation guard is what stops a compile-time infinite loop
+    // quickly; lowering it would leave only the build timeout.
+    if matches!(path.as_str(), "allow" | "expect" | "warn") && mentions(&tts, GUARD_LINT) {
+        return Err(PayloadError::ForbiddenAttribute { name: format!("{path}({GUARD_LINT})"), line });
     }
     if path == "derive" {
         let Some(TokenTree::Group(list)) = tts.get(1) else {
@@ -150,6 +157,17 @@ fn check_attribute(tokens: TokenStream, line: usize) -> Result<(), PayloadError>
         check_derives(list.stream(), line)?;
     }
     Ok(())
+}
+
+/// The lint that bounds compile-time evaluation (the glue forbids lowering it).
+const GUARD_LINT: &str = "long_running_const_eval";
+
+fn mentions(tts: &[TokenTree], word: &str) -> bool {
+    tts.iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == word,
+        TokenTree::Group(g) => mentions(&g.stream().into_iter().collect::<Vec<_>>(), word),
+        _ => false,
+    })
 }
 
 fn check_derives(tokens: TokenStream, line: usize) -> Result<(), PayloadError> {

@@ -52,7 +52,10 @@ fn fields_become_ports_in_declaration_order() {
 #[test]
 fn vec_u8_is_bytes_and_other_vecs_are_lists() {
     assert_eq!(
-        input_types(&io("pub raw: Vec<u8>, pub nums: Vec<u16>, pub blobs: Vec<Vec<u8>>, pub o: Option<Vec<u8>>", "")),
+        input_types(&io(
+            "pub raw: Vec<u8>, pub nums: Vec<u16>, pub blobs: Vec<Vec<u8>>, pub o: Option<Vec<u8>>",
+            ""
+        )),
         [
             ("raw".into(), "bytes".into()),
             ("nums".into(), "list<u16>".into()),
@@ -166,7 +169,10 @@ fn recursive_record_is_refused() {
 
 #[test]
 fn generic_and_tuple_structs_are_refused() {
-    let src = format!("{}\n#[derive(Serialize, Deserialize)] pub struct W<T> {{ pub t: T }}", io("pub w: W<u8>", ""));
+    let src = format!(
+        "{}\n#[derive(Serialize, Deserialize)] pub struct W<T> {{ pub t: T }}",
+        io("pub w: W<u8>", "")
+    );
     assert!(unsupported(&src).1.contains("generic"));
     let src = format!("{}\n#[derive(Serialize, Deserialize)] pub struct T(u8);", io("pub t: T", ""));
     assert!(unsupported(&src).1.contains("tuple"));
@@ -256,7 +262,10 @@ fn too_many_ports_is_a_manifest_error_at_compile_time() {
 #[test]
 fn source_over_the_cap_is_refused_unread() {
     let big = "x".repeat(100);
-    assert!(matches!(analyze(&big, 10), Err(CompileError::Payload(PayloadError::TooLarge { size: 100, limit: 10 }))));
+    assert!(matches!(
+        analyze(&big, 10),
+        Err(CompileError::Payload(PayloadError::TooLarge { size: 100, limit: 10 }))
+    ));
 }
 
 /// Inputs that make naive recursive parsers overflow the stack: each must be

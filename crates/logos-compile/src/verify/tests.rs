@@ -36,9 +36,16 @@ fn minimal_node_passes() {
 
 #[test]
 fn every_abi_wasi_import_is_allowed_without_capabilities() {
+    let wat_types = |tys: &[ValType]| tys.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
     let imports: String = WASI_IMPORTS
         .iter()
-        .map(|n| format!(r#"(import "wasi_snapshot_preview1" "{n}" (func (param i32) (result i32)))"#))
+        .map(|(n, p, r)| {
+            format!(
+                r#"(import "wasi_snapshot_preview1" "{n}" (func (param {}) (result {})))"#,
+                wat_types(p),
+                wat_types(r)
+            )
+        })
         .collect();
     assert_eq!(check(&node(&format!("{imports}{ABI}"), &[]), &[]), Ok(()));
 }
@@ -88,7 +95,11 @@ fn wrong_execute_signature_is_named() {
     let err = check(&node(body, &[]), &[]).unwrap_err();
     assert_eq!(
         err,
-        VerifyError::ExportType { name: "logos_execute", expected: "func (i32, i32) -> i64", found: "func (i32) -> i32".into() }
+        VerifyError::ExportType {
+            name: "logos_execute",
+            expected: "func (i32, i32) -> i64",
+            found: "func (i32) -> i32".into()
+        }
     );
 }
 
@@ -124,7 +135,10 @@ fn imported_memory_is_refused() {
         (export "memory" (memory 0))
         (func (export "logos_alloc") (param i32) (result i32) i32.const 0)
         (func (export "logos_execute") (param i32 i32) (result i64) i64.const 0)"#;
-    assert!(matches!(check(&node(body, &[]), &[]), Err(VerifyError::ImportNotFunction { kind: "memory", .. })));
+    assert!(matches!(
+        check(&node(body, &[]), &[]),
+        Err(VerifyError::ImportNotFunction { kind: "memory", .. })
+    ));
 }
 
 #[test]
@@ -140,7 +154,7 @@ fn import_outside_the_table_is_refused() {
 
 #[test]
 fn capability_import_needs_the_request() {
-    let body = format!(r#"(import "logos" "kv_get" (func (param i32 i32) (result i32))) {ABI}"#);
+    let body = format!(r#"(import "logos" "kv_get" (func (param i32 i32 i32 i32) (result i32))) {ABI}"#);
     assert_eq!(
         check(&node(&body, &[]), &[]),
         Err(VerifyError::ImportNotRequested { module: "logos", name: "kv_get", capability: Capability::Kv })
@@ -148,6 +162,26 @@ fn capability_import_needs_the_request() {
     assert_eq!(check(&node(&body, &[Capability::Kv]), &[Capability::Kv]), Ok(()));
     // Another capability does not stand in for the right one.
     assert!(check(&node(&body, &[Capability::Log]), &[Capability::Log]).is_err());
+}
+
+#[test]
+fn import_with_the_wrong_signature_is_refused() {
+    let body =
+        format!(r#"(import "wasi_snapshot_preview1" "random_get" (func (param i64) (result i32))) {ABI}"#);
+    assert_eq!(
+        check(&node(&body, &[]), &[]),
+        Err(VerifyError::ImportSignature {
+            module: "wasi_snapshot_preview1",
+            name: "random_get",
+            expected: "func (i32, i32) -> i32".into(),
+            found: "func (i64) -> i32".into(),
+        })
+    );
+    let body = format!(r#"(import "logos" "log" (func (param i32 i32) (result i32))) {ABI}"#);
+    assert!(matches!(
+        check(&node(&body, &[Capability::Log]), &[Capability::Log]),
+        Err(VerifyError::ImportSignature { name: "log", .. })
+    ));
 }
 
 #[test]
@@ -232,5 +266,8 @@ fn verify_embedded_reads_the_contract_from_the_module() {
     assert_eq!(verify_embedded(&wasm, &VerifyLimits::default()), Ok(manifest(&[Capability::Log])));
     // The embedded request gates the imports: without it, refused.
     let wasm = node(&body, &[]);
-    assert!(matches!(verify_embedded(&wasm, &VerifyLimits::default()), Err(VerifyError::ImportNotRequested { .. })));
+    assert!(matches!(
+        verify_embedded(&wasm, &VerifyLimits::default()),
+        Err(VerifyError::ImportNotRequested { .. })
+    ));
 }

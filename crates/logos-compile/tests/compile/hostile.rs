@@ -12,7 +12,9 @@ const TYPES: &str = "use serde::{Deserialize, Serialize};\n\
 
 /// `body` after the port types; must be refused before any build.
 fn refuse(body: &str) -> PayloadError {
-    refuse_source(&format!("{TYPES}{body}\npub fn execute(input: Input) -> Output {{ Output {{ s: input.n.to_string() }} }}\n"))
+    refuse_source(&format!(
+        "{TYPES}{body}\npub fn execute(input: Input) -> Output {{ Output {{ s: input.n.to_string() }} }}\n"
+    ))
 }
 
 fn refuse_source(source: &str) -> PayloadError {
@@ -51,7 +53,10 @@ fn include_str_of_a_host_file_is_refused() {
 
 #[test]
 fn include_bytes_of_a_host_file_is_refused() {
-    assert_eq!(macro_name(refuse(r#"pub const KEY: &[u8] = include_bytes!("/root/.ssh/id_ed25519");"#)), "include_bytes");
+    assert_eq!(
+        macro_name(refuse(r#"pub const KEY: &[u8] = include_bytes!("/root/.ssh/id_ed25519");"#)),
+        "include_bytes"
+    );
 }
 
 #[test]
@@ -66,7 +71,10 @@ fn env_at_compile_time_is_refused() {
 
 #[test]
 fn option_env_at_compile_time_is_refused() {
-    assert_eq!(macro_name(refuse(r#"pub const T: Option<&str> = option_env!("AWS_SECRET_ACCESS_KEY");"#)), "option_env");
+    assert_eq!(
+        macro_name(refuse(r#"pub const T: Option<&str> = option_env!("AWS_SECRET_ACCESS_KEY");"#)),
+        "option_env"
+    );
 }
 
 #[test]
@@ -82,7 +90,10 @@ fn env_smuggled_into_a_doc_attribute_is_refused() {
 
 #[test]
 fn path_qualified_include_is_refused() {
-    assert_eq!(macro_name(refuse(r#"pub const S: &str = core::include_str!("/etc/passwd");"#)), "include_str");
+    assert_eq!(
+        macro_name(refuse(r#"pub const S: &str = core::include_str!("/etc/passwd");"#)),
+        "include_str"
+    );
 }
 
 #[test]
@@ -107,7 +118,10 @@ fn unsafe_fn_is_refused() {
 
 #[test]
 fn unsafe_impl_is_refused() {
-    assert!(matches!(refuse("pub struct P(*mut u8);\nunsafe impl Send for P {}"), PayloadError::Unsafe { .. }));
+    assert!(matches!(
+        refuse("pub struct P(*mut u8);\nunsafe impl Send for P {}"),
+        PayloadError::Unsafe { .. }
+    ));
 }
 
 #[test]
@@ -128,7 +142,10 @@ fn export_name_attribute_is_refused() {
 
 #[test]
 fn link_section_attribute_is_refused() {
-    assert_eq!(attribute_name(refuse(r#"#[link_section = "producers"] pub static S: [u8; 1] = [0];"#)), "link_section");
+    assert_eq!(
+        attribute_name(refuse(r#"#[link_section = "producers"] pub static S: [u8; 1] = [0];"#)),
+        "link_section"
+    );
 }
 
 #[test]
@@ -159,8 +176,12 @@ fn extern_crate_is_refused() {
 
 #[test]
 fn inner_attribute_is_refused() {
-    for attr in ["#![no_std]", "#![allow(unused)]", "#![recursion_limit = \"100000\"]", "#![doc = include_str!(\"/etc/passwd\")]"]
-    {
+    for attr in [
+        "#![no_std]",
+        "#![allow(unused)]",
+        "#![recursion_limit = \"100000\"]",
+        "#![doc = include_str!(\"/etc/passwd\")]",
+    ] {
         let e = refuse_source(&format!("{attr}\n{TYPES}pub fn execute(i: Input) -> Output {{ todo!() }}"));
         assert!(matches!(e, PayloadError::InnerAttribute { .. }), "{attr}: {e}");
     }
@@ -200,6 +221,15 @@ fn serde_attribute_that_changes_the_wire_format_is_refused() {
 fn cfg_that_could_hide_the_real_structs_is_refused() {
     assert_eq!(attribute_name(refuse("#[cfg(any())] pub struct Hidden {}")), "cfg");
     assert_eq!(attribute_name(refuse("#[cfg_attr(all(), derive(Debug))] pub struct H {}")), "cfg_attr");
+}
+
+#[test]
+fn lowering_the_const_eval_guard_is_refused() {
+    // Allowed, this lint would let a compile-time infinite loop run until the timeout.
+    let e = refuse("#[allow(long_running_const_eval)]\nconst SPIN: u64 = 0;");
+    assert_eq!(attribute_name(e), "allow(long_running_const_eval)");
+    let e = refuse("#[warn(unused, long_running_const_eval)]\nconst SPIN: u64 = 0;");
+    assert_eq!(attribute_name(e), "warn(long_running_const_eval)");
 }
 
 #[test]
@@ -255,6 +285,18 @@ fn importing_a_type_under_a_reserved_name_is_refused() {
     assert!(matches!(e, PayloadError::ReservedName { name, .. } if name == "Vec"));
     let e = refuse("use std::fmt::Debug as Serialize;");
     assert!(matches!(e, PayloadError::ReservedName { name, .. } if name == "Serialize"));
+}
+
+#[test]
+fn renaming_a_forbidden_macro_to_an_allowed_name_is_refused() {
+    let e = refuse("use core::include_str as vec;");
+    assert!(matches!(&e, PayloadError::ReservedName { name, .. } if name == "vec"), "{e}");
+}
+
+#[test]
+fn shadowing_an_allowlisted_crate_is_refused() {
+    let e = refuse("mod serde { pub use std::fmt::Debug as Ser; }");
+    assert!(matches!(&e, PayloadError::ReservedName { name, .. } if name == "serde"), "{e}");
 }
 
 #[test]

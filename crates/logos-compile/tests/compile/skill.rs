@@ -31,7 +31,11 @@ fn rust_blocks(markdown: &str) -> Vec<String> {
 #[test]
 fn every_skill_example_compiles() {
     let blocks = rust_blocks(&skill_md());
-    assert!(blocks.len() >= 3, "skill.md should have at least three complete examples, found {}", blocks.len());
+    assert!(
+        blocks.len() >= 3,
+        "skill.md should have at least three complete examples, found {}",
+        blocks.len()
+    );
     for (i, block) in blocks.iter().enumerate() {
         let name = format!("skill-example-{}", i + 1);
         let (result, _) = compile_with(compiler(), block, &name);
@@ -46,6 +50,11 @@ fn every_skill_example_compiles() {
 fn skill_lists_every_allowed_dependency_with_its_version() {
     let md = skill_md();
     for dep in ALLOWED_DEPENDENCIES {
-        assert!(md.contains(&format!("`{}` {}", dep.name, dep.version)), "skill.md does not list {} {}", dep.name, dep.version);
+        assert!(
+            md.contains(&format!("`{}` {}", dep.name, dep.version)),
+            "skill.md does not list {} {}",
+            dep.name,
+            dep.version
+        );
     }
 }
