@@ -180,6 +180,23 @@ pub struct TokenArg {
 /// NODE is a node name or at least 4 hex digits of its id.
 #[derive(Debug, Subcommand)]
 pub enum NodeCommand {
+    /// Compile an AI-written Rust payload (see docs/skill.md), verify it and store it.
+    Add {
+        /// The payload: one Rust file with `Input`, `Output` and `execute`.
+        #[arg(value_name = "FILE.rs")]
+        file: PathBuf,
+        /// The node's name (default: the file stem).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Show one node: id, name, ports, requested capabilities, status.
+    Show {
+        /// The node: a name or at least 4 hex digits of its id.
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+    /// List every node with its status.
+    List,
     /// Store a prebuilt wasm module with a hand-written manifest (idempotent).
     AddWasm {
         /// The compiled module.

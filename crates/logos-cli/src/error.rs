@@ -190,6 +190,14 @@ pub enum CliError {
         /// Where it happened.
         location: String,
     },
+    /// The payload was refused or did not build.
+    #[error("cannot compile {}: {source}", path.display())]
+    Compile {
+        /// The payload file.
+        path: PathBuf,
+        /// Why (boxed: compile errors carry rustc diagnostics).
+        source: Box<logos_runtime::layers::compile::CompileError>,
+    },
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),

@@ -117,6 +117,9 @@ pub use logos_store::{RedbStore, StoreError, VerifyReport};
 
 /// The lower crates, for hosts that need more than the re-exported names.
 pub mod layers {
+    /// The compiler (feature `compile`, on by default).
+    #[cfg(feature = "compile")]
+    pub use logos_compile as compile;
     pub use logos_core as core;
     pub use logos_ledger as ledger;
     pub use logos_store as store;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod change;
+mod compile;
 mod edge;
 mod govern;
 mod graph;
@@ -80,6 +81,9 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Ledger(LedgerCommand::Consistency { from, to }) => proof::consistency(&ctx, *from, *to),
         Command::Graph(GraphCommand::Show) => graph::show(&ctx),
         Command::Node(NodeCommand::AddWasm { wasm, manifest }) => node::add_wasm(&ctx, wasm, manifest),
+        Command::Node(NodeCommand::Add { file, name }) => compile::add(&ctx, file, name.as_deref()),
+        Command::Node(NodeCommand::Show { node }) => compile::show(&ctx, node),
+        Command::Node(NodeCommand::List) => compile::list(&ctx),
         Command::Node(NodeCommand::Promote { node, token }) => {
             govern::run(&ctx, Change::Promote(node), &token.token)
         }
