@@ -2,7 +2,7 @@
 //! reproducibility, and the limits that only a build can hit.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use logos_compile::{
     BUILD_SECTION, CompileError, MANIFEST_SECTION, Progress, VerifyError, VerifyLimits, embedded_manifest,
@@ -86,7 +86,8 @@ fn module_contains_no_host_paths() {
 #[test]
 fn same_source_is_a_cache_hit_without_cargo() {
     let (first, _) = basic();
-    let start = Instant::now();
+    // The events prove no cargo ran (no `Building`); no wall-clock bound is
+    // asserted, since timing assertions fail on loaded machines.
     let (again, events) = compile_with(compiler(), BASIC, "approve");
     let again = again.expect("compiles");
     assert_eq!(again, *first);
@@ -94,7 +95,6 @@ fn same_source_is_a_cache_hit_without_cargo() {
         events,
         [Progress::Parsing, Progress::CacheHit { id: first.id }, Progress::Done { id: first.id }]
     );
-    assert!(start.elapsed() < Duration::from_secs(2), "a hit took {:?}", start.elapsed());
 }
 
 #[test]
@@ -191,10 +191,11 @@ fn build_over_the_time_limit_is_killed_with_its_process_group() {
     // Long enough for cargo to start rustc, far too short to finish.
     let c = builder("timeout").work_dir(&work).timeout(Duration::from_millis(700)).build().expect("compiler");
     let src = BASIC.replace("only EUR", "only EUR (timeout test)");
-    let start = Instant::now();
+    // No bound on how long the kill takes is asserted: timing assertions
+    // fail on loaded CI machines. What must hold is the typed error and that
+    // nothing of the build survives it.
     let (result, _) = compile_with(&c, &src, "slow");
     assert!(matches!(result, Err(CompileError::Timeout { .. })), "{result:?}");
-    assert!(start.elapsed() < Duration::from_secs(10), "kill took {:?}", start.elapsed());
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(processes_under(&work), Vec::<String>::new(), "build processes survived the timeout");
 }
@@ -233,11 +234,9 @@ fn compile_time_infinite_loop_is_stopped_by_the_const_eval_guard() {
                #[derive(Serialize, Deserialize)] pub struct Output { pub x: u64 }\n\
                const SPIN: u64 = { let mut i = 0u64; while i < u64::MAX { i += 1; } i };\n\
                pub fn execute(_input: Input) -> Output { Output { x: SPIN } }\n";
-    let start = Instant::now();
     let (result, _) = compile_with(compiler(), src, "spin");
     let Err(CompileError::Rustc { diagnostics }) = &result else { panic!("{result:?}") };
     assert!(diagnostics.contains("constant evaluation is taking a long time"), "{diagnostics}");
-    assert!(start.elapsed() < Duration::from_secs(120), "took {:?}", start.elapsed());
 }
 
 #[test]

@@ -108,10 +108,10 @@ fn endless_loop_with_plenty_of_fuel_hits_the_wall_clock() {
     let node = probe("spin", "", "", "(loop $l (br $l)) (i64.const 0)", &[])
         .with_limits(Limits { wall_clock: Duration::from_millis(50), ..Limits::DEFAULT });
     let rt = Runtime::builder().fuel(u64::MAX / 2).memory(1 << 20).build().unwrap();
-    let started = std::time::Instant::now();
+    // The typed wall-clock error is the proof (without the deadline this
+    // would spin for ages); no timing bound is asserted.
     let err = rt.execute(&node, &rec(&[])).unwrap_err();
     assert_eq!(err.limit(), Some(LimitKind::WallClock { limit: Duration::from_millis(50) }), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
