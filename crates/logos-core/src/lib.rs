@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod actor;
+mod flow;
 mod graph;
 mod id;
 mod manifest;
@@ -59,6 +60,7 @@ mod types;
 mod value;
 
 pub use actor::{Actor, MAX_AGENT_NAME, ParseActorError};
+pub use flow::{Flow, FlowDefError, FlowKind, MAX_FLOW_NAME, valid_flow_name};
 pub use graph::{ContractError, Edge, Graph, PortRef};
 pub use id::{NodeId, ParseNodeIdError};
 pub use manifest::{

@@ -3,7 +3,9 @@
 //! Variants are only ever appended to this enum (their index is part of the
 //! canonical encoding, so reordering would change every entry hash).
 
-use logos_core::{Capability, Edge, NodeId, NodeManifest};
+use logos_core::{Capability, Edge, Flow, NodeId, NodeManifest};
+
+use crate::entry::EntrySignature;
 use serde::{Deserialize, Serialize};
 
 /// The registered human keys and how many of them must sign a migration token.
@@ -101,6 +103,51 @@ pub enum Event {
         /// BLAKE3 digest of the execution record.
         record_digest: [u8; 32],
     },
+    /// A flow was defined, or redefined under the same name.
+    FlowDefined {
+        /// The flow.
+        flow: Flow,
+    },
+    /// A flow was removed.
+    FlowRemoved {
+        /// Its name.
+        name: String,
+    },
+    /// An agent made its sediment draft visible to every agent.
+    NodeShared {
+        /// The node.
+        node: NodeId,
+    },
+    /// A governed change was proposed for human approval. The proposal's id
+    /// is the seq of this entry.
+    ProposalOpened {
+        /// The canonical token statement the humans are asked to sign.
+        statement: String,
+    },
+    /// A registered human signed a proposal's statement.
+    ProposalApproved {
+        /// The proposal (seq of its `ProposalOpened` entry).
+        proposal: u64,
+        /// The human's key and signature over the statement text.
+        signature: EntrySignature,
+    },
+    /// A proposal was rejected and closed.
+    ProposalRejected {
+        /// The proposal (seq of its `ProposalOpened` entry).
+        proposal: u64,
+        /// Why, in the rejecter's words.
+        reason: String,
+    },
+    /// Self-heal: the migrated bedrock node `from` failed on probation and
+    /// its predecessor `to` is bound again (edges and flows re-pointed,
+    /// `from` deprecated, `to` live again). Authorised by the policy's
+    /// self-heal rule, which a quorum approved; only the host applies it.
+    RolledBack {
+        /// The failing node.
+        from: NodeId,
+        /// Its predecessor, bound again.
+        to: NodeId,
+    },
 }
 
 impl Event {
@@ -118,6 +165,13 @@ impl Event {
             Self::KeyringChanged { .. } => "keyring-changed",
             Self::PolicyChanged { .. } => "policy-changed",
             Self::ExecutionRecorded { .. } => "execution-recorded",
+            Self::FlowDefined { .. } => "flow-defined",
+            Self::FlowRemoved { .. } => "flow-removed",
+            Self::NodeShared { .. } => "node-shared",
+            Self::ProposalOpened { .. } => "proposal-opened",
+            Self::ProposalApproved { .. } => "proposal-approved",
+            Self::ProposalRejected { .. } => "proposal-rejected",
+            Self::RolledBack { .. } => "rolled-back",
         }
     }
 
@@ -144,6 +198,28 @@ impl Event {
             Self::PolicyChanged { policy } => format!("policy changed ({} bytes)", policy.len()),
             Self::ExecutionRecorded { flow, execution, .. } => {
                 format!("execution {} of flow `{flow}` recorded", hex8(execution))
+            }
+            Self::FlowDefined { flow } => format!(
+                "{} flow `{}` defined: {} inputs, {} outputs",
+                flow.kind,
+                flow.name,
+                flow.inputs.len(),
+                flow.outputs.len()
+            ),
+            Self::FlowRemoved { name } => format!("flow `{name}` removed"),
+            Self::NodeShared { node } => format!("node {} shared with every agent", node.short()),
+            Self::ProposalOpened { statement } => match crate::token::Statement::parse(statement) {
+                Ok(s) => format!("proposal: {}", s.operation()),
+                Err(_) => "proposal (unreadable statement)".into(),
+            },
+            Self::ProposalApproved { proposal, signature } => {
+                format!("proposal {proposal} approved by key {}", hex8(&signature.key))
+            }
+            Self::ProposalRejected { proposal, reason } => {
+                format!("proposal {proposal} rejected: {}", reason.chars().take(120).collect::<String>())
+            }
+            Self::RolledBack { from, to } => {
+                format!("node {} rolled back to its predecessor {}", from.short(), to.short())
             }
         }
     }

@@ -58,6 +58,7 @@ pub mod checkpoint;
 mod entry;
 mod event;
 pub mod merkle;
+pub mod policy;
 mod state;
 pub mod token;
 
@@ -67,4 +68,7 @@ pub use chain::{ChainError, ChainFault, ChainVerifier, verify_chain};
 pub use ed25519_dalek;
 pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENTRY_BYTES, hash_encoded};
 pub use event::{Event, Keyring};
-pub use state::{LedgerState, NodeStatus, StateError, required_operation};
+pub use policy::Policy;
+pub use state::{
+    DefinedFlow, LedgerState, NodeStatus, Proposal, ProposalState, StateError, required_operation,
+};

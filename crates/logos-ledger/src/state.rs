@@ -9,12 +9,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use logos_core::{CapabilitySet, ContractError, Edge, Graph, NodeId, PortRef};
+use logos_core::{
+    Actor, CapabilitySet, ContractError, Edge, Flow, FlowDefError, FlowKind, Graph, NodeId, PortRef,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::entry::{Entry, Hash};
+use crate::entry::{Entry, EntrySignature, Hash};
 use crate::event::{Event, Keyring};
+use crate::policy::Policy;
 use crate::token::{Operation, Statement, Token, TokenError};
 
 /// The lifecycle of one node.
@@ -28,6 +31,58 @@ pub struct NodeStatus {
     pub grants: CapabilitySet,
     /// The bedrock node it replaced, if it came in by migration.
     pub parent: Option<NodeId>,
+    /// The agent that created it (`None`: the host or a human did).
+    pub owner: Option<String>,
+    /// Its owner made it visible to every agent.
+    pub shared: bool,
+}
+
+impl NodeStatus {
+    /// Whether agent `agent` may see (and link from) this node: bedrock,
+    /// shared, host-created, or its own.
+    pub fn visible_to(&self, agent: &str) -> bool {
+        self.bedrock || self.shared || self.owner.as_deref().is_none_or(|o| o == agent)
+    }
+
+    /// "bedrock" or "sediment".
+    pub fn layer(&self) -> &'static str {
+        if self.bedrock { "bedrock" } else { "sediment" }
+    }
+}
+
+/// A flow as the ledger holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinedFlow {
+    /// The definition.
+    pub flow: Flow,
+    /// The agent that defined it (`None`: the host or a human).
+    pub owner: Option<String>,
+    /// Seq of the entry that (re)defined it.
+    pub defined_at: u64,
+}
+
+/// Where a proposal stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProposalState {
+    /// Collecting approvals.
+    Open,
+    /// Applied by the entry at this seq.
+    Applied(u64),
+    /// Rejected by the entry at this seq.
+    Rejected(u64),
+}
+
+/// A governed change waiting for (or past) human approval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Who proposed it.
+    pub proposer: Actor,
+    /// The canonical token statement to sign.
+    pub statement: String,
+    /// Valid signatures by registered keys, in the order they arrived.
+    pub approvals: Vec<EntrySignature>,
+    /// Open, applied or rejected.
+    pub state: ProposalState,
 }
 
 /// Why an event cannot apply to the current state.
@@ -89,6 +144,89 @@ pub enum StateError {
     /// A genesis event after the first entry, or a first entry that is not one.
     #[error("genesis must be exactly the first entry")]
     Genesis,
+    /// The node is bedrock: its inputs are locked.
+    #[error("node {node} is bedrock and locked: {what}; replace it by a migration under a quorum token")]
+    Locked {
+        /// The node.
+        node: NodeId,
+        /// What was attempted.
+        what: String,
+    },
+    /// An agent named another agent's private draft.
+    #[error(
+        "agent `{agent}` cannot see node {node}: it is another agent's private draft (its owner may share it)"
+    )]
+    NotVisible {
+        /// The agent.
+        agent: String,
+        /// The node.
+        node: NodeId,
+    },
+    /// An agent tried to change what it does not own.
+    #[error("agent `{agent}` cannot {what}: only its owner or the host can")]
+    NotOwner {
+        /// The agent.
+        agent: String,
+        /// What was attempted.
+        what: String,
+    },
+    /// The actor may never do this.
+    #[error("{actor} may not {what}")]
+    Forbidden {
+        /// Who tried.
+        actor: Actor,
+        /// What.
+        what: String,
+    },
+    /// A grant above the node's layer ceiling in the policy.
+    #[error("capability {capability} is above the {layer} ceiling of the policy for node {node}")]
+    AboveCeiling {
+        /// The node.
+        node: NodeId,
+        /// The capability.
+        capability: logos_core::Capability,
+        /// "sediment" or "bedrock".
+        layer: &'static str,
+    },
+    /// The policy document does not decode.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    /// The flow does not fit the graph.
+    #[error(transparent)]
+    Flow(#[from] FlowDefError),
+    /// A production flow would run a node that is not live bedrock.
+    #[error(
+        "production flow `{flow}` would run node {node}, which is {why}; production flows run live bedrock nodes only"
+    )]
+    NotProduction {
+        /// The flow.
+        flow: String,
+        /// The node.
+        node: NodeId,
+        /// "sediment" or "deprecated".
+        why: &'static str,
+    },
+    /// No flow by that name.
+    #[error("flow `{0}` does not exist")]
+    UnknownFlow(String),
+    /// A proposal cannot be opened, approved or rejected.
+    #[error("proposal {proposal}: {why}")]
+    Proposal {
+        /// The proposal id (seq of its opening entry; for an opening, this entry's seq).
+        proposal: u64,
+        /// Why.
+        why: String,
+    },
+    /// A rollback that does not undo a migration.
+    #[error("cannot roll {from} back to {to}: {why}")]
+    Rollback {
+        /// The failing node.
+        from: NodeId,
+        /// The predecessor.
+        to: NodeId,
+        /// Why.
+        why: String,
+    },
 }
 
 /// Everything the ledger implies about the architecture at some point.
@@ -106,6 +244,10 @@ pub struct LedgerState {
     pub status: BTreeMap<NodeId, NodeStatus>,
     /// Digests of every token that has authorised a change.
     pub used_tokens: BTreeSet<[u8; 32]>,
+    /// Flows by name.
+    pub flows: BTreeMap<String, DefinedFlow>,
+    /// Proposals by id (the seq of their opening entry).
+    pub proposals: BTreeMap<u64, Proposal>,
     /// Entries applied so far.
     pub size: u64,
 }
@@ -145,6 +287,8 @@ impl LedgerState {
             graph: Graph::new(),
             status: BTreeMap::new(),
             used_tokens: BTreeSet::new(),
+            flows: BTreeMap::new(),
+            proposals: BTreeMap::new(),
             size: 1,
         })
     }
@@ -154,20 +298,58 @@ impl LedgerState {
     /// to check that a token was signed against a real prefix of this ledger.
     pub fn apply(&mut self, entry: &Entry, root_at: &dyn Fn(u64) -> Option<Hash>) -> Result<(), StateError> {
         let token = self.check_authorization(entry, root_at)?;
-        if let Event::Migrated { .. } = entry.event {
-            // A migration changes several things; stage it so a failure halfway leaves no trace.
+        if matches!(entry.event, Event::Migrated { .. } | Event::RolledBack { .. }) {
+            // These change several things; stage them so a failure halfway leaves no trace.
             let mut next = self.clone();
-            next.apply_event(&entry.event)?;
+            next.apply_event(entry, root_at)?;
             *self = next;
         } else {
             // Every other event checks all its preconditions before it mutates anything.
-            self.apply_event(&entry.event)?;
+            self.apply_event(entry, root_at)?;
         }
         if let Some(digest) = token {
             self.used_tokens.insert(digest);
+            for p in self.proposals.values_mut() {
+                if p.state == ProposalState::Open
+                    && Statement::parse(&p.statement).is_ok_and(|s| s.digest() == digest)
+                {
+                    p.state = ProposalState::Applied(entry.seq);
+                }
+            }
         }
         self.size += 1;
         Ok(())
+    }
+
+    /// The policy in force (the default until one is set).
+    pub fn policy(&self) -> Policy {
+        // Every stored document was decoded when its event applied.
+        Policy::decode(&self.policy).unwrap_or_default()
+    }
+
+    /// The status of `node`, if it exists.
+    pub fn node_status(&self, node: &NodeId) -> Option<&NodeStatus> {
+        self.status.get(node)
+    }
+
+    /// The live (not deprecated) nodes a flow runs, checked against the
+    /// layers: a production flow runs live bedrock nodes only.
+    pub fn flow_nodes(&self, flow: &Flow) -> Result<BTreeSet<NodeId>, StateError> {
+        let nodes = flow.nodes(&self.graph)?;
+        if flow.kind == FlowKind::Production {
+            for node in &nodes {
+                let s = self.status.get(node).ok_or(StateError::UnknownNode(*node))?;
+                let why = if s.deprecated {
+                    "deprecated"
+                } else if !s.bedrock {
+                    "sediment"
+                } else {
+                    continue;
+                };
+                return Err(StateError::NotProduction { flow: flow.name.clone(), node: *node, why });
+            }
+        }
+        Ok(nodes)
     }
 
     /// Checks that a governed entry carries a valid token and an ungoverned
@@ -227,30 +409,55 @@ impl LedgerState {
         Ok(status)
     }
 
-    fn apply_event(&mut self, event: &Event) -> Result<(), StateError> {
-        match event {
+    fn apply_event(
+        &mut self,
+        entry: &Entry,
+        root_at: &dyn Fn(u64) -> Option<Hash>,
+    ) -> Result<(), StateError> {
+        let agent = match &entry.actor {
+            Actor::Agent(name) => Some(name.as_str()),
+            _ => None,
+        };
+        match &entry.event {
             Event::Genesis { .. } => return Err(StateError::Genesis),
             Event::NodeCreated { id, manifest, .. } => {
                 if !self.graph.add_node(*id, manifest.clone()) {
                     return Err(StateError::DuplicateNode(*id));
                 }
-                self.status.insert(*id, NodeStatus::default());
+                let owner = agent.map(str::to_owned);
+                self.status.insert(*id, NodeStatus { owner, ..NodeStatus::default() });
             }
-            Event::EdgeAdded { edge } => self.graph.add_edge(edge.clone())?,
-            Event::EdgeRemoved { edge } => self.graph.remove_edge(edge)?,
+            Event::EdgeAdded { edge } | Event::EdgeRemoved { edge } => {
+                self.check_link(edge, agent, matches!(entry.event, Event::EdgeAdded { .. }))?;
+                if let Event::EdgeAdded { .. } = entry.event {
+                    self.graph.add_edge(edge.clone())?;
+                } else {
+                    self.graph.remove_edge(edge)?;
+                }
+            }
             Event::CapabilityGranted { node, capability } => {
                 let requested = self.graph.node(node).map(|m| m.capabilities.contains(*capability));
                 if requested != Some(true) {
                     return Err(StateError::NotRequested { node: *node, capability: *capability });
                 }
-                if !self.live_status(node)?.grants.insert(*capability) {
+                let policy = self.policy();
+                let status = self.live_status(node)?;
+                if !policy.layer(status.bedrock).ceiling.contains(*capability) {
+                    let layer = status.layer();
+                    return Err(StateError::AboveCeiling { node: *node, capability: *capability, layer });
+                }
+                if !status.grants.insert(*capability) {
                     return Err(StateError::AlreadyGranted { node: *node, capability: *capability });
                 }
             }
             Event::Promoted { node } => {
+                let ceiling = self.policy().bedrock.ceiling;
                 let status = self.live_status(node)?;
                 if status.bedrock {
                     return Err(StateError::AlreadyBedrock(*node));
+                }
+                if let Some(capability) = status.grants.iter().find(|c| !ceiling.contains(*c)) {
+                    return Err(StateError::AboveCeiling { node: *node, capability, layer: "bedrock" });
                 }
                 status.bedrock = true;
             }
@@ -262,8 +469,206 @@ impl LedgerState {
                 check_keyring(keyring, false)?;
                 self.keyring = keyring.clone();
             }
-            Event::PolicyChanged { policy } => self.policy = policy.clone(),
+            Event::PolicyChanged { policy } => {
+                Policy::decode(policy)?;
+                self.policy = policy.clone();
+            }
             Event::ExecutionRecorded { .. } => {}
+            Event::FlowDefined { flow } => self.define_flow(flow, agent, entry.seq)?,
+            Event::FlowRemoved { name } => {
+                let defined = self.flows.get(name).ok_or_else(|| StateError::UnknownFlow(name.clone()))?;
+                if let Some(agent) = agent
+                    && defined.owner.as_deref() != Some(agent)
+                {
+                    return Err(not_owner(agent, format!("remove flow `{name}`")));
+                }
+                self.flows.remove(name);
+            }
+            Event::NodeShared { node } => {
+                let status = self.live_status(node)?;
+                if status.bedrock {
+                    return Err(StateError::Locked {
+                        node: *node,
+                        what: "bedrock nodes are already visible".into(),
+                    });
+                }
+                if let Some(agent) = agent
+                    && status.owner.as_deref() != Some(agent)
+                {
+                    return Err(not_owner(agent, format!("share node {}", node.short())));
+                }
+                status.shared = true;
+            }
+            Event::ProposalOpened { statement } => self.open_proposal(entry, statement, root_at)?,
+            Event::ProposalApproved { proposal, signature } => self.approve(*proposal, signature)?,
+            Event::ProposalRejected { proposal, .. } => {
+                if agent.is_some() {
+                    return Err(StateError::Forbidden {
+                        actor: entry.actor.clone(),
+                        what: "reject a proposal (humans and the host decide)".into(),
+                    });
+                }
+                let p = self.open_proposal_mut(*proposal)?;
+                p.state = ProposalState::Rejected(entry.seq);
+            }
+            Event::RolledBack { from, to } => {
+                if entry.actor != Actor::Host {
+                    return Err(StateError::Forbidden {
+                        actor: entry.actor.clone(),
+                        what: "roll back a migration (only the host applies the self-heal rule)".into(),
+                    });
+                }
+                self.roll_back(*from, *to)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks and visibility for adding or removing `edge`.
+    fn check_link(&self, edge: &Edge, agent: Option<&str>, adding: bool) -> Result<(), StateError> {
+        let target = self.status.get(&edge.to.node).ok_or(StateError::UnknownNode(edge.to.node))?;
+        if target.bedrock {
+            let what = if adding { "its inputs cannot be linked" } else { "its inputs cannot be unlinked" };
+            return Err(StateError::Locked { node: edge.to.node, what: what.into() });
+        }
+        if let Some(agent) = agent {
+            let source = self.status.get(&edge.from.node).ok_or(StateError::UnknownNode(edge.from.node))?;
+            if !source.visible_to(agent) {
+                return Err(StateError::NotVisible { agent: agent.into(), node: edge.from.node });
+            }
+            if target.owner.as_deref() != Some(agent) {
+                return Err(not_owner(agent, format!("link the inputs of node {}", edge.to.node.short())));
+            }
+        }
+        Ok(())
+    }
+
+    fn define_flow(&mut self, flow: &Flow, agent: Option<&str>, seq: u64) -> Result<(), StateError> {
+        let nodes = self.flow_nodes(flow)?;
+        if let Some(agent) = agent {
+            if flow.kind == FlowKind::Production {
+                return Err(StateError::Forbidden {
+                    actor: Actor::Agent(agent.into()),
+                    what: format!("define production flow `{}` (the host or a human does)", flow.name),
+                });
+            }
+            if let Some(existing) = self.flows.get(&flow.name)
+                && existing.owner.as_deref() != Some(agent)
+            {
+                return Err(not_owner(agent, format!("redefine flow `{}`", flow.name)));
+            }
+            for node in nodes {
+                if !self.status.get(&node).is_some_and(|s| s.visible_to(agent)) {
+                    return Err(StateError::NotVisible { agent: agent.into(), node });
+                }
+            }
+        }
+        let owner = agent.map(str::to_owned);
+        self.flows.insert(flow.name.clone(), DefinedFlow { flow: flow.clone(), owner, defined_at: seq });
+        Ok(())
+    }
+
+    fn open_proposal(
+        &mut self,
+        entry: &Entry,
+        text: &str,
+        root_at: &dyn Fn(u64) -> Option<Hash>,
+    ) -> Result<(), StateError> {
+        let refuse = |why: String| StateError::Proposal { proposal: entry.seq, why };
+        let statement = Statement::parse(text).map_err(|e| refuse(e.to_string()))?;
+        if statement.origin() != self.origin {
+            return Err(refuse(format!("statement is for origin {:?}", statement.origin())));
+        }
+        if entry.timestamp_ms >= statement.expires_at_ms() {
+            return Err(refuse("statement has already expired".into()));
+        }
+        let head = statement.head_size();
+        if head == 0 || head > entry.seq || root_at(head) != Some(*statement.head_root()) {
+            return Err(refuse(format!("statement is bound to a head (size {head}) this ledger never had")));
+        }
+        let digest = statement.digest();
+        if self.used_tokens.contains(&digest) {
+            return Err(refuse("statement was already used by a change".into()));
+        }
+        if self.proposals.values().any(|p| p.statement == text && p.state == ProposalState::Open) {
+            return Err(refuse("the same statement is already an open proposal".into()));
+        }
+        self.proposals.insert(
+            entry.seq,
+            Proposal {
+                proposer: entry.actor.clone(),
+                statement: text.to_owned(),
+                approvals: Vec::new(),
+                state: ProposalState::Open,
+            },
+        );
+        Ok(())
+    }
+
+    fn approve(&mut self, proposal: u64, signature: &EntrySignature) -> Result<(), StateError> {
+        let refuse = |why: String| StateError::Proposal { proposal, why };
+        if !self.keyring.contains(&signature.key) {
+            return Err(refuse(format!("key {} is not in the keyring", hex(&signature.key[..6]))));
+        }
+        let p = self.open_proposal_mut(proposal)?;
+        if p.approvals.iter().any(|a| a.key == signature.key) {
+            return Err(refuse(format!("key {} already approved it", hex(&signature.key[..6]))));
+        }
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&signature.key)
+            .map_err(|_| refuse("the key is not a valid Ed25519 public key".into()))?;
+        let sig = ed25519_dalek::Signature::from_bytes(&signature.signature);
+        key.verify_strict(p.statement.as_bytes(), &sig)
+            .map_err(|_| refuse("the signature does not verify over the statement".into()))?;
+        p.approvals.push(signature.clone());
+        Ok(())
+    }
+
+    fn open_proposal_mut(&mut self, proposal: u64) -> Result<&mut Proposal, StateError> {
+        let refuse = |why: &str| StateError::Proposal { proposal, why: why.into() };
+        let p = self.proposals.get_mut(&proposal).ok_or_else(|| refuse("no such proposal"))?;
+        match p.state {
+            ProposalState::Open => Ok(p),
+            ProposalState::Applied(_) => Err(refuse("it was already applied")),
+            ProposalState::Rejected(_) => Err(refuse("it was rejected")),
+        }
+    }
+
+    /// Undoes the migration that made `to` the predecessor of `from`.
+    fn roll_back(&mut self, from: NodeId, to: NodeId) -> Result<(), StateError> {
+        let refuse = |why: &str| StateError::Rollback { from, to, why: why.into() };
+        let failing = self.live_status(&from)?;
+        if !failing.bedrock || failing.parent != Some(to) {
+            return Err(refuse("the failing node did not come in by migrating from the predecessor"));
+        }
+        let predecessor = self.status.get(&to).ok_or(StateError::UnknownNode(to))?;
+        if !predecessor.deprecated {
+            return Err(refuse("the predecessor is still live"));
+        }
+        self.rebind(from, to)?;
+        if let Some(s) = self.status.get_mut(&from) {
+            s.deprecated = true;
+        }
+        if let Some(s) = self.status.get_mut(&to) {
+            s.deprecated = false;
+        }
+        Ok(())
+    }
+
+    /// Moves every edge and flow port of `from` to the same-named port of `to`.
+    fn rebind(&mut self, from: NodeId, to: NodeId) -> Result<(), StateError> {
+        let moved: Vec<Edge> =
+            self.graph.edges().filter(|e| e.from.node == from || e.to.node == from).cloned().collect();
+        for edge in &moved {
+            self.graph.remove_edge(edge)?;
+        }
+        let repoint = |p: &PortRef| if p.node == from { PortRef::new(to, p.port.clone()) } else { p.clone() };
+        for edge in &moved {
+            self.graph.add_edge(Edge::new(repoint(&edge.from), repoint(&edge.to))).map_err(|e| {
+                StateError::Incompatible { from, to, reason: format!("edge {edge} cannot move: {e}") }
+            })?;
+        }
+        for defined in self.flows.values_mut() {
+            defined.flow.repoint(from, to);
         }
         Ok(())
     }
@@ -302,15 +707,7 @@ impl LedgerState {
                 });
             }
         }
-        let moved: Vec<Edge> =
-            self.graph.edges().filter(|e| e.from.node == from || e.to.node == from).cloned().collect();
-        for edge in &moved {
-            self.graph.remove_edge(edge)?;
-        }
-        let repoint = |p: &PortRef| if p.node == from { PortRef::new(to, p.port.clone()) } else { p.clone() };
-        for edge in &moved {
-            self.graph.add_edge(Edge::new(repoint(&edge.from), repoint(&edge.to)))?;
-        }
+        self.rebind(from, to)?;
         if let Some(s) = self.status.get_mut(&from) {
             s.deprecated = true;
         }
@@ -340,6 +737,10 @@ fn check_keyring(keyring: &Keyring, genesis: bool) -> Result<(), StateError> {
     } else {
         Err(StateError::BadKeyring(format!("quorum {q} of {n} keys")))
     }
+}
+
+fn not_owner(agent: &str, what: String) -> StateError {
+    StateError::NotOwner { agent: agent.to_owned(), what }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -189,42 +189,17 @@ impl fmt::Display for TrapKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// The flow name is empty, too long or has characters outside `[A-Za-z0-9_.-]`.
-    #[error("flow name {0:?} is invalid: use 1 to 64 characters from A-Z a-z 0-9 _ . -")]
-    BadName(String),
-    /// The flow returns nothing.
-    #[error("flow `{0}` has no outputs; name at least one NODE.PORT to return")]
-    NoOutputs(String),
-    /// A port names a node the graph does not have.
-    #[error("{port}: node {} is not in the graph", port.node.short())]
-    UnknownNode {
-        /// The port.
-        port: PortRef,
-    },
-    /// A port the node does not declare.
-    #[error("{port}: node `{node}` has no {side} port `{}`", port.port)]
-    UnknownPort {
+    /// The flow does not fit the graph (bad name, unknown port, unfed input...).
+    #[error(transparent)]
+    Flow(#[from] logos_core::FlowDefError),
+    /// A flow output names a port the planned node does not declare.
+    #[error("{port}: node `{node}` has no output port `{}`", port.port)]
+    UnknownOutput {
         /// The port.
         port: PortRef,
         /// The node's name.
         node: String,
-        /// "input" or "output".
-        side: &'static str,
     },
-    /// The same port is listed twice.
-    #[error("{0} is listed twice")]
-    Duplicate(PortRef),
-    /// A flow input is already fed by an edge.
-    #[error("flow input {port} is already fed by edge {edge}; remove one of the two")]
-    InputFedByEdge {
-        /// The port.
-        port: PortRef,
-        /// The edge feeding it.
-        edge: String,
-    },
-    /// A node of the flow has an input that nothing feeds.
-    #[error("input {0} is fed by no edge and is not a flow input; add an edge or list it as a flow input")]
-    InputNotFed(PortRef),
     /// The resolver has no wasm for a node.
     #[error("node {} has no wasm available", .0.short())]
     MissingNode(NodeId),

@@ -24,8 +24,8 @@ use crate::record::{Digest, ExecId, ExecutionRecord, NodeRecord, Outcome};
 use crate::runtime::Runtime;
 
 mod plan;
+pub use plan::FlowPlan;
 use plan::Source;
-pub use plan::{Flow, FlowPlan};
 
 /// Per-run settings.
 #[derive(Clone, Debug, Default)]

@@ -96,7 +96,7 @@ pub use errors::{
     BuildError, ExecError, ExecErrorKind, FlowError, PlanError, RecordError, ReplayError, TrapKind,
 };
 pub use exec::{Execution, NodeSpec};
-pub use flow::{Flow, FlowOutcome, FlowPlan, RunOptions, StepOutcome};
+pub use flow::{FlowOutcome, FlowPlan, RunOptions, StepOutcome};
 pub use kv::{KvError, KvStore, MAX_KV_KEY, MAX_KV_VALUE, MAX_KV_WRITES, MemoryKv};
 pub use limits::{LimitKind, Limits};
 pub use record::{
@@ -107,8 +107,8 @@ pub use replay::{Divergence, DivergenceKind, ReplayReport};
 pub use runtime::{DEFAULT_POOL_SLOTS, Runtime, RuntimeBuilder};
 
 pub use logos_core::{
-    Actor, Capability, CapabilitySet, ContractError, Edge, Graph, GraphStore, LedgerHead, NodeAdded, NodeId,
-    NodeManifest, Port, PortRef, PortType, Stamp, Value, ValueError,
+    Actor, Capability, CapabilitySet, ContractError, Edge, Flow, FlowDefError, FlowKind, Graph, GraphStore,
+    LedgerHead, NodeAdded, NodeId, NodeManifest, Port, PortRef, PortType, Stamp, Value, ValueError,
 };
 pub use logos_ledger::checkpoint::{NoteSigner, NoteVerifier};
 pub use logos_ledger::token::{Operation, Statement, Token, TokenError};

@@ -56,6 +56,28 @@ impl RedbStore {
         self.commit(stamp, event, Some(authorization), None)
     }
 
+    /// Appends an ungoverned change: a flow definition or removal, an
+    /// agent sharing its draft, a proposal being opened, approved or
+    /// rejected, an edge removal, or a self-heal rollback. The ledger's
+    /// rules for the stamp's actor apply (locks, ownership, visibility);
+    /// governed changes go through [`govern`](Self::govern), nodes through
+    /// [`add_node`](logos_core::GraphStore::add_node).
+    pub fn append(&self, stamp: &Stamp, event: Event) -> Result<u64, StoreError> {
+        if required_operation(&event).is_some() {
+            return Err(StoreError::State(logos_ledger::StateError::Unauthorized(format!(
+                "{} is a governed change: apply it with a quorum token (govern)",
+                event.kind()
+            ))));
+        }
+        if matches!(event, Event::NodeCreated { .. } | Event::Genesis { .. }) {
+            return Err(StoreError::State(logos_ledger::StateError::Unauthorized(format!(
+                "{} cannot be appended on its own (use add_node or create)",
+                event.kind()
+            ))));
+        }
+        self.commit(stamp, event, None, None)
+    }
+
     /// Signs a checkpoint of the current ledger with the log key and
     /// remembers it. Refuses if the current tree does not extend the last
     /// checkpoint this store signed (the file was rolled back or forked

@@ -30,6 +30,8 @@ pub(crate) fn write_governance(txn: &WriteTransaction, state: &LedgerState) -> R
     meta.insert(KEY_ORIGIN, state.origin.as_bytes())?;
     meta.insert(KEY_KEYRING, encode_keyring(&state.keyring).as_slice())?;
     meta.insert(KEY_POLICY, state.policy.as_slice())?;
+    meta.insert(KEY_FLOWS, encode_map(&state.flows).as_slice())?;
+    meta.insert(KEY_PROPOSALS, encode_map(&state.proposals).as_slice())?;
     Ok(())
 }
 
@@ -58,17 +60,33 @@ pub(crate) fn write_changes(
         Event::EdgeRemoved { edge } => {
             txn.open_table(EDGES)?.remove(encode_edge(edge).as_slice())?;
         }
-        Event::Migrated { from, to } => {
+        Event::Migrated { from, to } | Event::RolledBack { from, to } => {
             let before = before
                 .ok_or_else(|| StoreError::Corrupt("migration committed without its prior graph".into()))?;
             write_edge_diff(txn, before, &next.graph)?;
             touched.extend([*from, *to]);
+            txn.open_table(META)?.insert(KEY_FLOWS, encode_map(&next.flows).as_slice())?;
         }
-        Event::Promoted { node } | Event::Deprecated { node } | Event::CapabilityGranted { node, .. } => {
+        Event::Promoted { node }
+        | Event::Deprecated { node }
+        | Event::CapabilityGranted { node, .. }
+        | Event::NodeShared { node } => {
             touched.push(*node);
         }
         Event::KeyringChanged { .. } | Event::PolicyChanged { .. } => write_governance(txn, next)?,
+        Event::FlowDefined { .. } | Event::FlowRemoved { .. } => {
+            txn.open_table(META)?.insert(KEY_FLOWS, encode_map(&next.flows).as_slice())?;
+        }
+        Event::ProposalOpened { .. } | Event::ProposalApproved { .. } | Event::ProposalRejected { .. } => {}
         Event::Genesis { .. } | Event::ExecutionRecorded { .. } => {}
+    }
+    let proposals_changed = entry.authorization.is_some()
+        || matches!(
+            entry.event,
+            Event::ProposalOpened { .. } | Event::ProposalApproved { .. } | Event::ProposalRejected { .. }
+        );
+    if proposals_changed {
+        txn.open_table(META)?.insert(KEY_PROPOSALS, encode_map(&next.proposals).as_slice())?;
     }
     if !touched.is_empty() {
         let mut status = txn.open_table(STATUS)?;
@@ -170,7 +188,19 @@ pub(crate) fn load(db: &Database) -> Result<Cached, StoreError> {
     for row in txn.open_table(USED_TOKENS)?.range::<&[u8; 32]>(..)? {
         used_tokens.insert(*row?.0.value());
     }
-    let ledger = LedgerState { origin, keyring, policy, graph, status, used_tokens, size: head.size };
+    let flows = decode_map("flows", &text(KEY_FLOWS)?)?;
+    let proposals = decode_map("proposals", &text(KEY_PROPOSALS)?)?;
+    let ledger = LedgerState {
+        origin,
+        keyring,
+        policy,
+        graph,
+        status,
+        used_tokens,
+        flows,
+        proposals,
+        size: head.size,
+    };
     Ok(Cached { ledger, head })
 }
 

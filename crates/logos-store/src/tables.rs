@@ -25,15 +25,19 @@ pub(crate) const MERKLE: TableDefinition<(u8, u64), &[u8; 32]> = TableDefinition
 pub(crate) const STATUS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("status");
 /// token digest -> seq of the entry that used it
 pub(crate) const USED_TOKENS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("used_tokens");
-/// key -> value: "format", "head", "origin", "keyring"
+/// key -> value: "format", "head", "origin", "keyring", "policy", "flows", "proposals", checkpoints
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
-pub(crate) const FORMAT: &str = "logos-store/2";
+pub(crate) const FORMAT: &str = "logos-store/3";
 pub(crate) const KEY_FORMAT: &str = "format";
 pub(crate) const KEY_HEAD: &str = "head";
 pub(crate) const KEY_ORIGIN: &str = "origin";
 pub(crate) const KEY_KEYRING: &str = "keyring";
 pub(crate) const KEY_POLICY: &str = "policy";
+/// postcard of the flows map
+pub(crate) const KEY_FLOWS: &str = "flows";
+/// postcard of the proposals map
+pub(crate) const KEY_PROPOSALS: &str = "proposals";
 pub(crate) const KEY_CHECKPOINT: &str = "checkpoint";
 pub(crate) const KEY_CHECKPOINT_HEAD: &str = "checkpoint_head";
 
@@ -91,4 +95,14 @@ pub(crate) fn encode_status(s: &NodeStatus) -> Vec<u8> {
 pub(crate) fn decode_status(id: &NodeId, bytes: &[u8]) -> Result<NodeStatus, StoreError> {
     postcard::from_bytes(bytes)
         .map_err(|e| StoreError::Corrupt(format!("status of node {id} does not decode: {e}")))
+}
+
+pub(crate) fn encode_map<T: serde::Serialize>(map: &T) -> Vec<u8> {
+    // Serialising plain data into a Vec cannot fail.
+    postcard::to_allocvec(map).unwrap_or_default()
+}
+
+pub(crate) fn decode_map<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("{what} record does not decode: {e}")))
 }

@@ -187,8 +187,17 @@ fn a_valid_token_cannot_authorise_an_impossible_change() {
         .govern(&at(NOW), Event::CapabilityGranted { node: w.feeder, capability: Capability::Network }, &t)
         .unwrap_err();
     assert!(matches!(err, StoreError::State(StateError::NotRequested { .. })), "{err}");
-    // A requested one can.
+    // A requested one is still above the default sediment ceiling (none)...
     let op = Operation::Grant { node: w.rule, capability: Capability::Log };
+    let t = token(&w.store, op.clone(), &[2, 3]);
+    let err = w
+        .store
+        .govern(&at(NOW), Event::CapabilityGranted { node: w.rule, capability: Capability::Log }, &t)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::State(StateError::AboveCeiling { layer: "sediment", .. })), "{err}");
+    // ...and within the bedrock one once the node is promoted.
+    let p = token(&w.store, Operation::Promote { node: w.rule }, &[1, 2]);
+    w.store.govern(&at(NOW), promote(w.rule), &p).expect("promote");
     let t = token(&w.store, op, &[2, 3]);
     w.store
         .govern(&at(NOW), Event::CapabilityGranted { node: w.rule, capability: Capability::Log }, &t)

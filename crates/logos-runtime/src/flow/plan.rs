@@ -1,31 +1,12 @@
 //! Planning: checking a [`Flow`] against a graph version and fixing the
 //! nodes to run, their order, and where each input comes from.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use logos_core::{Graph, NodeId, NodeManifest, PortRef, PortType};
-use serde::{Deserialize, Serialize};
+use logos_core::{Flow, FlowDefError, Graph, NodeId, NodeManifest, PortRef, PortType};
 
 use crate::errors::PlanError;
 use crate::exec::NodeSpec;
-
-/// A named entry into the graph.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Flow {
-    /// Name (1 to 64 characters from `A-Z a-z 0-9 _ . -`).
-    pub name: String,
-    /// Input ports fed from outside, in the order run inputs are given.
-    pub inputs: Vec<PortRef>,
-    /// Output ports returned, in order.
-    pub outputs: Vec<PortRef>,
-}
-
-impl Flow {
-    /// A flow called `name`.
-    pub fn new(name: impl Into<String>, inputs: Vec<PortRef>, outputs: Vec<PortRef>) -> Self {
-        Self { name: name.into(), inputs, outputs }
-    }
-}
 
 /// Where a node input comes from.
 #[derive(Clone, Copy, Debug)]
@@ -62,66 +43,12 @@ impl FlowPlan {
         graph_seq: u64,
         mut resolve: impl FnMut(&NodeId, &NodeManifest) -> Option<NodeSpec>,
     ) -> Result<Self, PlanError> {
-        let name_ok = !flow.name.is_empty()
-            && flow.name.len() <= 64
-            && flow.name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-        if !name_ok {
-            return Err(PlanError::BadName(flow.name.chars().take(72).collect()));
-        }
-        if flow.outputs.is_empty() {
-            return Err(PlanError::NoOutputs(flow.name.clone()));
-        }
-        let manifest = |port: &PortRef| {
-            graph.node(&port.node).ok_or_else(|| PlanError::UnknownNode { port: port.clone() })
-        };
+        let nodes = flow.nodes(graph)?;
         let mut input_types = Vec::with_capacity(flow.inputs.len());
-        for (i, port) in flow.inputs.iter().enumerate() {
-            let m = manifest(port)?;
-            let ty = m.input(&port.port).ok_or_else(|| PlanError::UnknownPort {
-                port: port.clone(),
-                node: m.name.clone(),
-                side: "input",
-            })?;
-            if flow.inputs[..i].contains(port) {
-                return Err(PlanError::Duplicate(port.clone()));
-            }
-            if let Some(edge) = graph.feeder(port) {
-                return Err(PlanError::InputFedByEdge { port: port.clone(), edge: edge.to_string() });
-            }
-            input_types.push(ty.clone());
-        }
-        for (i, port) in flow.outputs.iter().enumerate() {
-            let m = manifest(port)?;
-            if m.output(&port.port).is_none() {
-                return Err(PlanError::UnknownPort {
-                    port: port.clone(),
-                    node: m.name.clone(),
-                    side: "output",
-                });
-            }
-            if flow.outputs[..i].contains(port) {
-                return Err(PlanError::Duplicate(port.clone()));
-            }
-        }
-
-        // The node set: outputs' and inputs' nodes, closed over feeders.
-        let mut nodes: BTreeSet<NodeId> = flow.outputs.iter().chain(&flow.inputs).map(|p| p.node).collect();
-        let mut work: Vec<NodeId> = nodes.iter().copied().collect();
-        while let Some(id) = work.pop() {
-            let Some(m) = graph.node(&id) else { continue };
-            for port in &m.inputs {
-                let at = PortRef::new(id, port.name.clone());
-                if flow.inputs.contains(&at) {
-                    continue;
-                }
-                match graph.feeder(&at) {
-                    Some(edge) => {
-                        if nodes.insert(edge.from.node) {
-                            work.push(edge.from.node);
-                        }
-                    }
-                    None => return Err(PlanError::InputNotFed(at)),
-                }
+        for port in &flow.inputs {
+            // `Flow::nodes` checked that every flow input names a declared port.
+            if let Some(ty) = graph.node(&port.node).and_then(|m| m.input(&port.port)) {
+                input_types.push(ty.clone());
             }
         }
 
@@ -150,7 +77,9 @@ impl FlowPlan {
                 let source = match flow.inputs.iter().position(|p| *p == at) {
                     Some(i) => Source::FlowInput(i),
                     None => {
-                        let edge = graph.feeder(&at).ok_or_else(|| PlanError::InputNotFed(at.clone()))?;
+                        let edge = graph
+                            .feeder(&at)
+                            .ok_or_else(|| PlanError::Flow(FlowDefError::InputNotFed(at.clone())))?;
                         let from =
                             graph.node(&edge.from.node).ok_or(PlanError::MissingNode(edge.from.node))?;
                         let step = index
@@ -161,7 +90,7 @@ impl FlowPlan {
                             .outputs
                             .iter()
                             .position(|p| p.name == edge.from.port)
-                            .ok_or_else(|| PlanError::InputNotFed(at.clone()))?;
+                            .ok_or_else(|| PlanError::Flow(FlowDefError::InputNotFed(at.clone())))?;
                         Source::Output { step, port }
                     }
                 };
@@ -173,9 +102,11 @@ impl FlowPlan {
         for port in &flow.outputs {
             let step = index.get(&port.node).copied().ok_or(PlanError::MissingNode(port.node))?;
             let m = steps[step].spec.manifest();
-            let i = m.outputs.iter().position(|p| p.name == port.port).ok_or_else(|| {
-                PlanError::UnknownPort { port: port.clone(), node: m.name.clone(), side: "output" }
-            })?;
+            let i = m
+                .outputs
+                .iter()
+                .position(|p| p.name == port.port)
+                .ok_or_else(|| PlanError::UnknownOutput { port: port.clone(), node: m.name.clone() })?;
             outputs.push((step, i));
         }
         Ok(Self { flow: flow.clone(), graph_seq, steps, input_types, outputs })

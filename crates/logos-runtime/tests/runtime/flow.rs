@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use logos_runtime::{
-    Edge, ExecErrorKind, Flow, FlowError, FlowPlan, Graph, LimitKind, NodeId, NodeSpec, PlanError, PortRef,
-    RunOptions, Value,
+    Edge, ExecErrorKind, Flow, FlowDefError, FlowError, FlowPlan, Graph, LimitKind, NodeId, NodeSpec,
+    PlanError, PortRef, RunOptions, Value,
 };
 
 use crate::support::*;
@@ -86,26 +86,28 @@ fn planning_refuses_ill_formed_flows() {
     let cases: Vec<(Flow, Expect)> = vec![
         (
             Flow::new("x", vec![port(&a, "x")], vec![port(&s, "s")]),
-            |e| matches!(e, PlanError::InputNotFed(p) if p.port == "b"),
+            |e| matches!(e, PlanError::Flow(FlowDefError::InputNotFed(p)) if p.port == "b"),
         ),
         (Flow::new("x", vec![port(&b, "x")], vec![port(&b, "y")]), |e| {
-            matches!(e, PlanError::InputFedByEdge { .. })
+            matches!(e, PlanError::Flow(FlowDefError::InputFedByEdge { .. }))
         }),
         (Flow::new("x", vec![port(&a, "nope")], vec![port(&b, "y")]), |e| {
-            matches!(e, PlanError::UnknownPort { side: "input", .. })
+            matches!(e, PlanError::Flow(FlowDefError::UnknownPort { side: "input", .. }))
         }),
         (Flow::new("x", vec![port(&a, "x")], vec![port(&a, "x")]), |e| {
-            matches!(e, PlanError::UnknownPort { side: "output", .. })
+            matches!(e, PlanError::Flow(FlowDefError::UnknownPort { side: "output", .. }))
         }),
-        (Flow::new("x", vec![port(&a, "x")], vec![]), |e| matches!(e, PlanError::NoOutputs(_))),
+        (Flow::new("x", vec![port(&a, "x")], vec![]), |e| {
+            matches!(e, PlanError::Flow(FlowDefError::NoOutputs(_)))
+        }),
         (Flow::new("bad name", vec![port(&a, "x")], vec![port(&b, "y")]), |e| {
-            matches!(e, PlanError::BadName(_))
+            matches!(e, PlanError::Flow(FlowDefError::BadName(_)))
         }),
         (Flow::new("x", vec![port(&a, "x"), port(&a, "x")], vec![port(&b, "y")]), |e| {
-            matches!(e, PlanError::Duplicate(_))
+            matches!(e, PlanError::Flow(FlowDefError::Duplicate(_)))
         }),
         (Flow::new("x", vec![PortRef::new(NodeId::of_wasm(b"?"), "x")], vec![port(&b, "y")]), |e| {
-            matches!(e, PlanError::UnknownNode { .. })
+            matches!(e, PlanError::Flow(FlowDefError::UnknownNode { .. }))
         }),
     ];
     for (flow, expected) in cases {
