@@ -260,7 +260,8 @@ impl RedbStore {
                         authorization,
                     };
                     // A failure below abandons the transaction and `state`, a scratch copy.
-                    let before = matches!(entry.event, Event::Migrated { .. }).then(|| state.graph.clone());
+                    let before = matches!(entry.event, Event::Migrated { .. } | Event::RolledBack { .. })
+                        .then(|| state.graph.clone());
                     {
                         let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
                         state
