@@ -317,3 +317,82 @@ pub enum ReplayError {
     #[error(transparent)]
     Inputs(FlowError),
 }
+
+/// Why the [`Supervisor`](crate::Supervisor) refused or failed a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// The ledger refused the change (locks, ownership, visibility,
+    /// tokens, contract) or the store failed.
+    #[error(transparent)]
+    Store(#[from] logos_store::StoreError),
+    /// The flow cannot be planned against the current graph.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The flow ran and failed.
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    /// A replay could not run.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// The record store failed.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The runtime could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// A token could not be built or does not verify.
+    #[error(transparent)]
+    Token(#[from] logos_ledger::token::TokenError),
+    /// Not a valid agent name.
+    #[error(transparent)]
+    Actor(#[from] logos_core::ParseActorError),
+    /// The wasm failed static verification.
+    #[error("wasm refused by the verifier: {0}")]
+    Verify(String),
+    /// No flow by that name.
+    #[error("flow `{0}` does not exist; define it first (logos flow create)")]
+    UnknownFlow(String),
+    /// No node by that id.
+    #[error("node {} does not exist", .0.short())]
+    UnknownNode(NodeId),
+    /// No proposal by that id.
+    #[error("proposal {0} does not exist (logos proposal list shows the open ones)")]
+    UnknownProposal(u64),
+    /// No execution record by that id.
+    #[error("execution {0} is not in the record store")]
+    UnknownExecution(ExecId),
+    /// Replay and execution lookups need a recorder.
+    #[error("this runtime has no recorder; build it with RuntimeBuilder::recorder to record and replay")]
+    NoRecorder,
+    /// The principal may not do this.
+    #[error("{actor} may not {action}: {why}")]
+    NotPermitted {
+        /// Who asked.
+        actor: logos_core::Actor,
+        /// What.
+        action: String,
+        /// Why not.
+        why: String,
+    },
+    /// The agent used up a daily quota.
+    #[error(
+        "agent `{agent}` has used {used} of its {limit} {resource} for today; wait for tomorrow (UTC) or raise its quota in the policy"
+    )]
+    QuotaExceeded {
+        /// The agent.
+        agent: String,
+        /// "executions" or "fuel".
+        resource: &'static str,
+        /// Used today.
+        used: u64,
+        /// The daily quota.
+        limit: u64,
+    },
+    /// The pending migrations cannot be ordered.
+    #[error("upgrade plan: {0}")]
+    UpgradePlan(String),
+    /// A lock was poisoned by a panic on another thread.
+    #[error("internal lock poisoned by a panic on another thread")]
+    Poisoned,
+}

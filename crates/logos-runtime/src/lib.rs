@@ -90,10 +90,12 @@ mod record;
 mod replay;
 mod runtime;
 mod state;
+mod supervisor;
 
 pub use engine::CacheStats;
 pub use errors::{
-    BuildError, ExecError, ExecErrorKind, FlowError, PlanError, RecordError, ReplayError, TrapKind,
+    BuildError, ExecError, ExecErrorKind, FlowError, PlanError, RecordError, ReplayError, SupervisorError,
+    TrapKind,
 };
 pub use exec::{Execution, NodeSpec};
 pub use flow::{FlowOutcome, FlowPlan, RunOptions, StepOutcome};
@@ -105,6 +107,7 @@ pub use record::{
 };
 pub use replay::{Divergence, DivergenceKind, ReplayReport};
 pub use runtime::{DEFAULT_POOL_SLOTS, Runtime, RuntimeBuilder};
+pub use supervisor::{Approval, Session, Supervisor, SupervisorBuilder, SupervisorEvent};
 
 pub use logos_core::{
     Actor, Capability, CapabilitySet, ContractError, Edge, Flow, FlowDefError, FlowKind, Graph, GraphStore,
@@ -112,7 +115,10 @@ pub use logos_core::{
 };
 pub use logos_ledger::checkpoint::{NoteSigner, NoteVerifier};
 pub use logos_ledger::token::{Operation, Statement, Token, TokenError};
-pub use logos_ledger::{Bundle, BundleError, ChainError, Entry, Event, Keyring, StateError, verify_bundle};
+pub use logos_ledger::{
+    Bundle, BundleError, ChainError, DefinedFlow, Entry, EntrySignature, Event, Keyring, LedgerState,
+    NodeStatus, Policy, Proposal, ProposalState, StateError, verify_bundle,
+};
 pub use logos_store::{RedbStore, StoreError, VerifyReport};
 
 /// The lower crates, for hosts that need more than the re-exported names.

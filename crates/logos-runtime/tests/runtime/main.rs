@@ -5,4 +5,5 @@ mod caps;
 mod exec;
 mod flow;
 mod record;
+mod supervisor;
 mod support;

@@ -69,7 +69,43 @@ pub fn node(m: NodeManifest, imports: &str, extra: &str, body: &str) -> NodeSpec
     let mut t = text(imports, extra, body);
     t.push_str(&format!("\n (@custom \"logos.manifest\" \"{json}\"))"));
     let wasm = wat::parse_str(&t).unwrap_or_else(|e| panic!("bad test WAT: {e}\n{t}"));
-    NodeSpec::new(wasm, m)
+    NodeSpec::new(strip_name_section(&wasm), m)
+}
+
+/// Drops the `name` custom section the WAT parser adds: the node verifier
+/// (rightly) refuses custom sections other than LOGOS's own.
+fn strip_name_section(wasm: &[u8]) -> Vec<u8> {
+    fn leb(bytes: &[u8], at: &mut usize) -> usize {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let b = bytes[*at];
+            *at += 1;
+            v |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at);
+        let body = at;
+        at += size;
+        if id == 0 {
+            let mut p = body;
+            let n = leb(wasm, &mut p);
+            if &wasm[p..p + n] == b"name" {
+                continue;
+            }
+        }
+        out.extend_from_slice(&wasm[start..at]);
+    }
+    out
 }
 
 pub fn manifest(
