@@ -62,6 +62,8 @@ use crate::runtime::Runtime;
 const DAY_MS: u64 = 86_400_000;
 /// Events buffered per subscriber before new ones are dropped for it.
 const SUBSCRIBER_BUFFER: usize = 4096;
+/// Plans of past graph versions kept for replays.
+const PAST_PLANS: usize = 256;
 
 /// Something the host may want to know about, as it happens.
 #[derive(Clone, Debug, PartialEq)]
@@ -174,6 +176,7 @@ impl SupervisorBuilder {
                 runtime,
                 clock,
                 plans: RwLock::new(HashMap::new()),
+                past_plans: Mutex::new(HashMap::new()),
                 usage: Mutex::new(HashMap::new()),
                 heal: Mutex::new(Heal::default()),
                 subscribers: Mutex::new(Vec::new()),
@@ -209,6 +212,7 @@ struct Inner {
     runtime: Runtime,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
     plans: RwLock<HashMap<String, Arc<Planned>>>,
+    past_plans: Mutex<HashMap<(String, u64), Arc<FlowPlan>>>,
     usage: Mutex<HashMap<(String, u64), Usage>>,
     heal: Mutex<Heal>,
     subscribers: Mutex<Vec<SyncSender<SupervisorEvent>>>,
@@ -397,11 +401,26 @@ impl Supervisor {
         recorder.sink().get(id)?.ok_or(SupervisorError::UnknownExecution(id))
     }
 
-    fn plan_at(&self, record: &ExecutionRecord) -> Result<FlowPlan, SupervisorError> {
+    /// The plan of `record`'s flow at its graph version (rebuilding a past
+    /// state replays the ledger up to it, so recent ones are kept).
+    fn plan_at(&self, record: &ExecutionRecord) -> Result<Arc<FlowPlan>, SupervisorError> {
+        let key = (record.flow.clone(), record.graph_seq);
+        if let Ok(past) = self.inner.past_plans.lock()
+            && let Some(plan) = past.get(&key)
+        {
+            return Ok(Arc::clone(plan));
+        }
         let state = self.inner.store.state_at(record.graph_seq)?;
         let defined =
             state.flows.get(&record.flow).ok_or_else(|| SupervisorError::UnknownFlow(record.flow.clone()))?;
-        Ok(self.build_plan(&state, &defined.flow, record.graph_seq)?.plan)
+        let plan = Arc::new(self.build_plan(&state, &defined.flow, record.graph_seq)?.plan);
+        if let Ok(mut past) = self.inner.past_plans.lock() {
+            if past.len() >= PAST_PLANS {
+                past.clear();
+            }
+            past.insert(key, Arc::clone(&plan));
+        }
+        Ok(plan)
     }
 
     fn planned(&self, name: &str) -> Result<Arc<Planned>, SupervisorError> {

@@ -5,5 +5,6 @@ mod caps;
 mod exec;
 mod flow;
 mod record;
+mod soak;
 mod supervisor;
 mod support;
