@@ -101,7 +101,7 @@ fn flows_run_while_the_graph_changes_and_every_record_replays() {
                 let x = (t as u64) * 1_000_000 + i;
                 let out = sup
                     .host()
-                    .run_with("score", &[Value::U64(x)], Some(i % 4 == 0))
+                    .run_with("score", &[Value::U64(x)], Some(i.is_multiple_of(4)))
                     .map_err(|e| e.to_string())?;
                 if out.outputs != [Value::U64(x + 11)] {
                     return Err(format!("score({x}) = {:?}", out.outputs));
@@ -134,7 +134,7 @@ fn flows_run_while_the_graph_changes_and_every_record_replays() {
                 );
                 agent.define_flow(&sandbox).map_err(e)?;
                 agent.run(&sandbox.name, &[Value::U64(k)]).map_err(e)?;
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     agent.share(id).map_err(e)?;
                 }
                 let proposal = agent.propose(Operation::Promote { node: id }, 3_600_000).map_err(e)?;
@@ -142,7 +142,7 @@ fn flows_run_while_the_graph_changes_and_every_record_replays() {
                 sup.host().reject(proposal, "soak").map_err(e)?;
                 // Migrate the rule to an equivalent implementation (same
                 // function, distinct wasm): production runs must not notice.
-                if k % 3 == 0 {
+                if k.is_multiple_of(3) {
                     let next = equivalent_rule(k);
                     let next = sup.host().add_node(next.wasm(), next.manifest()).map_err(e)?.id;
                     let op = Operation::Migrate { from: current, to: next };
