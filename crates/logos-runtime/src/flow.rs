@@ -194,21 +194,15 @@ impl Runtime {
             failure: None,
         };
         let mut spent: u64 = 0;
+        let parallel = self.inner.parallel
+            && d.replay.is_none()
+            && d.fuel_budget.is_none()
+            && d.deadline.is_none()
+            && plan.width() > 1;
+        let mut ahead = if parallel { self.run_waves(plan, inputs) } else { Vec::new() };
         for (i, step) in plan.steps.iter().enumerate() {
             let spec = &step.spec;
-            let mut input = Vec::new();
-            for (port, source) in spec.manifest().inputs.iter().zip(&step.sources) {
-                let value = match *source {
-                    Source::FlowInput(k) => inputs.get(k),
-                    Source::Output { step, port } => outputs[step].as_ref().and_then(|o| o.get(port)),
-                };
-                // Upstream outputs were decoded against the very same type
-                // (edges join equal types) and inputs were checked, so this
-                // encode cannot fail; an absent value would be a planner bug.
-                if let Some(bytes) = value.and_then(|v| v.encode(&port.ty).ok()) {
-                    input.extend_from_slice(&bytes);
-                }
-            }
+            let input = step_input(step, inputs, &outputs).unwrap_or_default();
             let recorded = d.replay.and_then(|r| r.nodes.get(i));
             let limit = self.node_fuel_limit(spec);
             let (fuel, fuel_from_flow) = match recorded {
@@ -233,7 +227,9 @@ impl Runtime {
                 wall: wall.filter(|(left, _)| *left < self.node_wall_limit(spec)),
                 replay: d.replay.map(|_| recorded.map(|r| r.nondeterminism.clone()).unwrap_or_default()),
             };
-            let run = if fuel == 0 || wall.is_some_and(|(left, _)| left.is_zero()) {
+            let run = if let Some(run) = ahead.get_mut(i).and_then(Option::take) {
+                run
+            } else if fuel == 0 || wall.is_some_and(|(left, _)| left.is_zero()) {
                 let kind = if fuel == 0 {
                     fuel_kind
                 } else {
@@ -289,6 +285,46 @@ impl Runtime {
         (driven, None)
     }
 
+    /// Runs the plan wave by wave, the steps of a wave on parallel threads,
+    /// without flow-wide budgets. A step whose upstream failed is skipped:
+    /// the sequential pass that consumes these runs stops at that failure,
+    /// exactly where a sequential run would have.
+    fn run_waves(&self, plan: &FlowPlan, inputs: &[Value]) -> Vec<Option<NodeRun>> {
+        let mut runs: Vec<Option<NodeRun>> = (0..plan.steps.len()).map(|_| None).collect();
+        let mut outputs: Vec<Option<Vec<Value>>> = vec![None; plan.steps.len()];
+        for wave in &plan.levels {
+            let jobs: Vec<(usize, Vec<u8>)> = wave
+                .iter()
+                .filter_map(|&i| Some((i, step_input(plan.steps.get(i)?, inputs, &outputs)?)))
+                .collect();
+            let call = |i: usize, input: &[u8]| {
+                let spec = &plan.steps[i].spec;
+                let limit = self.node_fuel_limit(spec);
+                let ctx =
+                    CallCtx { fuel: Some((limit, LimitKind::Fuel { limit })), wall: None, replay: None };
+                self.call(spec, input, ctx)
+            };
+            let done: Vec<(usize, NodeRun)> = if jobs.len() == 1 {
+                jobs.iter().map(|(i, input)| (*i, call(*i, input))).collect()
+            } else {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> =
+                        jobs.iter().map(|(i, input)| (*i, scope.spawn(move || call(*i, input)))).collect();
+                    // A panicking call is a bug in the runtime; the step is
+                    // then left to the sequential pass, which runs it again.
+                    handles.into_iter().filter_map(|(i, h)| h.join().ok().map(|run| (i, run))).collect()
+                })
+            };
+            for (i, run) in done {
+                if let Ok(Value::Record(fields)) = &run.result {
+                    outputs[i] = Some(fields.iter().map(|(_, v)| v.clone()).collect());
+                }
+                runs[i] = Some(run);
+            }
+        }
+        runs
+    }
+
     fn node_fuel_limit(&self, spec: &NodeSpec) -> u64 {
         spec.limits().map_or(self.inner.limits.fuel, |l| l.fuel.min(self.inner.limits.fuel))
     }
@@ -296,6 +332,22 @@ impl Runtime {
     fn node_wall_limit(&self, spec: &NodeSpec) -> Duration {
         spec.limits().map_or(self.inner.limits.wall_clock, |l| l.wall_clock.min(self.inner.limits.wall_clock))
     }
+}
+
+/// The encoded input record of `step`, or `None` if an upstream step has
+/// no output (it failed). Upstream outputs were decoded against the very
+/// same types (edges join equal types) and flow inputs were checked, so the
+/// encodes cannot fail.
+fn step_input(step: &plan::Step, inputs: &[Value], outputs: &[Option<Vec<Value>>]) -> Option<Vec<u8>> {
+    let mut input = Vec::new();
+    for (port, source) in step.spec.manifest().inputs.iter().zip(&step.sources) {
+        let value = match *source {
+            Source::FlowInput(k) => inputs.get(k),
+            Source::Output { step, port } => outputs.get(step)?.as_ref().and_then(|o| o.get(port)),
+        }?;
+        input.extend_from_slice(&value.encode(&port.ty).ok()?);
+    }
+    Some(input)
 }
 
 /// Checks and encodes the flow inputs.

@@ -31,6 +31,32 @@ pub struct FlowPlan {
     pub(crate) input_types: Vec<PortType>,
     /// (step, output port index) per flow output.
     pub(crate) outputs: Vec<(usize, usize)>,
+    /// Steps grouped into waves: every step's sources are in earlier waves,
+    /// so the steps of one wave are independent of each other.
+    pub(crate) levels: Vec<Vec<usize>>,
+}
+
+/// Groups steps (in topological order) into waves of independent steps.
+fn levels(steps: &[Step]) -> Vec<Vec<usize>> {
+    let mut level = vec![0usize; steps.len()];
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let l = step
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Output { step, .. } => level.get(*step).map(|l| l + 1),
+                Source::FlowInput(_) => None,
+            })
+            .max()
+            .unwrap_or(0);
+        level[i] = l;
+        if waves.len() <= l {
+            waves.resize_with(l + 1, Vec::new);
+        }
+        waves[l].push(i);
+    }
+    waves
 }
 
 impl FlowPlan {
@@ -109,7 +135,8 @@ impl FlowPlan {
                 .ok_or_else(|| PlanError::UnknownOutput { port: port.clone(), node: m.name.clone() })?;
             outputs.push((step, i));
         }
-        Ok(Self { flow: flow.clone(), graph_seq, steps, input_types, outputs })
+        let levels = levels(&steps);
+        Ok(Self { flow: flow.clone(), graph_seq, steps, input_types, outputs, levels })
     }
 
     /// The flow.
@@ -125,6 +152,12 @@ impl FlowPlan {
     /// The nodes it runs, in execution order.
     pub fn nodes(&self) -> impl Iterator<Item = &NodeSpec> {
         self.steps.iter().map(|s| &s.spec)
+    }
+
+    /// The widest wave of independent nodes: how many can run at once
+    /// with [`RuntimeBuilder::parallel_branches`](crate::RuntimeBuilder::parallel_branches).
+    pub fn width(&self) -> usize {
+        self.levels.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// The type of each flow input, in order.

@@ -267,3 +267,90 @@ fn redb_sink_group_commits_and_survives_reopening() {
     assert_eq!(sink.get(ExecId(101)).unwrap().unwrap().flow, "x");
     assert!(sink.get(ExecId(500)).unwrap().is_none());
 }
+
+/// A wide flow: a fans out to four branches (one of them slow: it burns
+/// fuel in a loop), joined pairwise by two sums.
+fn wide() -> (Vec<NodeSpec>, FlowPlan) {
+    let slow = node(
+        manifest("slow", &[("x", "u64")], &[("y", "u64")], &[]),
+        "",
+        "",
+        "(local $i i32)
+         (loop $spin
+           (local.set $i (i32.add (local.get $i) (i32.const 1)))
+           (br_if $spin (i32.lt_u (local.get $i) (i32.const 20000))))
+         (call $ok_u64 (i64.add (call $read_varint (local.get $p)) (i64.const 100)))",
+    );
+    let nodes =
+        vec![add(1), add(2), add(3), add(4), slow, sum(), echo("join", &[("a", "u64"), ("b", "u64")])];
+    let [a, b, c, d, e, s, j] = [0, 1, 2, 3, 4, 5, 6].map(|i| &nodes[i]);
+    let g = graph(
+        &[a, b, c, d, e, s, j],
+        &[
+            (a, "y", b, "x"),
+            (a, "y", c, "x"),
+            (a, "y", d, "x"),
+            (a, "y", e, "x"),
+            (b, "y", s, "a"),
+            (c, "y", s, "b"),
+            (d, "y", j, "a"),
+            (e, "y", j, "b"),
+        ],
+    );
+    let flow = Flow::new("wide", vec![port(a, "x")], vec![port(s, "s"), port(j, "a"), port(j, "b")]);
+    let p = plan(&flow, &g, &nodes.iter().collect::<Vec<_>>()).unwrap();
+    (nodes, p)
+}
+
+#[test]
+fn parallel_branches_give_the_same_results_records_and_replays() {
+    let (_nodes, p) = wide();
+    assert_eq!(p.width(), 4, "four independent branches after the fan-out");
+    let sequential = recording_runtime(true);
+    let sink = Arc::new(MemorySink::new());
+    let parallel = Runtime::builder()
+        .fuel(10_000_000)
+        .memory(1 << 20)
+        .parallel_branches(true)
+        .recorder(Recorder::new(sink.clone()).values(true))
+        .build()
+        .unwrap();
+    let opts = RunOptions { at_ms: 7, ..Default::default() };
+    for x in [0u64, 5, 1 << 40] {
+        let seq = sequential.0.run_flow_with(&p, &[Value::U64(x)], &opts).unwrap();
+        let par = parallel.run_flow_with(&p, &[Value::U64(x)], &opts).unwrap();
+        assert_eq!(par.outputs, [Value::U64(2 * x + 7), Value::U64(x + 5), Value::U64(x + 101)]);
+        assert_eq!(seq.outputs, par.outputs);
+        assert_eq!(seq.steps, par.steps, "same nodes, same order, same fuel");
+        let (s, q) = (sequential.1.get(seq.record.unwrap()).unwrap(), sink.get(par.record.unwrap()).unwrap());
+        assert_eq!(s.map(|r| r.encode()), q.clone().map(|r| r.encode()), "byte-identical records");
+        let report = parallel.replay(&q.unwrap(), &p, None).unwrap();
+        assert!(report.is_identical(), "{report:?}");
+    }
+}
+
+#[test]
+fn a_failing_branch_stops_a_parallel_run_where_a_sequential_run_stops() {
+    let a = add(1);
+    let broken = node(manifest("broken", &[("x", "u64")], &[("y", "u64")], &[]), "", "", "(unreachable)");
+    let (b, c) = (add(2), add(3));
+    let g = graph(
+        &[&a, &broken, &b, &c],
+        &[(&a, "y", &broken, "x"), (&a, "y", &b, "x"), (&broken, "y", &c, "x")],
+    );
+    let flow = Flow::new("half", vec![port(&a, "x")], vec![port(&b, "y"), port(&c, "y")]);
+    let p = plan(&flow, &g, &[&a, &broken, &b, &c]).unwrap();
+    let parallel =
+        Runtime::builder().fuel(1_000_000).memory(1 << 20).parallel_branches(true).build().unwrap();
+    let seq = runtime().run_flow(&p, &[Value::U64(0)]).unwrap_err();
+    let par = parallel.run_flow(&p, &[Value::U64(0)]).unwrap_err();
+    let (
+        FlowError::Node { step: s1, error: e1, fuel: f1, .. },
+        FlowError::Node { step: s2, error: e2, fuel: f2, .. },
+    ) = (&seq, &par)
+    else {
+        panic!("{seq} / {par}")
+    };
+    assert_eq!((s1, e1.node(), f1), (s2, e2.node(), f2));
+    assert_eq!(e2.node(), broken.id());
+}
