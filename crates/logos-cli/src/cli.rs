@@ -1,22 +1,39 @@
 //! The command-line grammar (clap derive types), and nothing else.
 
+mod flows;
+mod governance;
+
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use logos_runtime::{Actor, Capability};
 
+pub use flows::{ExecCommand, FlowCommand, RunArgs};
+pub use governance::{ProposalCommand, UpgradeCommand};
+
 use crate::time::parse_duration;
 
 const LONG_ABOUT: &str = "\
 The LOGOS operator command line: create a store, ingest nodes, wire typed \
-edges, govern changes with N-of-M migration tokens, and read, prove, export \
+edges, define and run flows, record and replay executions, govern changes \
+with N-of-M migration tokens or in-ledger proposals, and read, prove, export \
 and verify the hash-chained ledger that records every change.
+
+Every change goes through the supervisor as --as: the ledger's rules for \
+agents apply (bedrock inputs are locked, drafts are private until shared, \
+agents define sandbox flows only), and every wasm module is verified \
+statically before it is stored.
+
+Files: STORE (default ./logos.redb), its log key STORE.logkey (+ .pub), and \
+its execution records next to it, logos.redb -> logos.records.redb (created \
+by the first `logos run --record`).
 
 Exit codes:
   0  success
   1  the command failed (bad input, refused change, missing store)
   2  usage error (unknown command, bad flag or value)
-  3  integrity failure (ledger verification failed, store corrupt)";
+  3  integrity failure (ledger verification failed, store or records corrupt,
+     a replay diverged from its record)";
 
 /// `logos [--store FILE] [--as ACTOR] [--json] COMMAND`
 #[derive(Debug, Parser)]
@@ -44,7 +61,7 @@ pub struct Cli {
 pub enum Command {
     /// Create a new store with its genesis ledger entry and its log signing key.
     Init(InitArgs),
-    /// Make a human's Ed25519 key pair for signing migration tokens (NAME.key, NAME.pub).
+    /// Make a human's Ed25519 key pair for signing tokens and approving proposals (NAME.key, NAME.pub).
     Keygen {
         /// Base name of the two files.
         #[arg(long, value_name = "NAME")]
@@ -68,9 +85,30 @@ pub enum Command {
     /// Change the human keyring (governed).
     #[command(subcommand)]
     Keyring(KeyringCommand),
-    /// Change the governance policy document (governed).
+    /// Show the governance policy, or change it (governed).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Define, list, show and remove flows (named entries into the graph).
+    #[command(subcommand)]
+    Flow(FlowCommand),
+    /// Run a flow on JSON inputs as --as; print its outputs and fuel.
+    Run(RunArgs),
+    /// List and show recorded executions.
+    #[command(subcommand)]
+    Exec(ExecCommand),
+    /// Re-execute a recorded execution against the graph version it ran on;
+    /// exit 3 and print the first divergence unless it is identical.
+    Replay {
+        /// The execution id.
+        #[arg(value_name = "EXEC_ID")]
+        id: u64,
+    },
+    /// Propose governed changes for human approval inside the ledger.
+    #[command(subcommand)]
+    Proposal(ProposalCommand),
+    /// Plan the order of several migrations.
+    #[command(subcommand)]
+    Upgrade(UpgradeCommand),
 }
 
 /// `logos init`
@@ -197,14 +235,24 @@ pub enum NodeCommand {
     },
     /// List every node with its status.
     List,
-    /// Store a prebuilt wasm module with a hand-written manifest (idempotent).
+    /// Verify a prebuilt wasm module statically and store it (idempotent).
+    ///
+    /// The module must carry its manifest in a `logos.manifest` custom
+    /// section (docs/abi.md); --manifest, if given, must equal it.
     AddWasm {
         /// The compiled module.
         #[arg(value_name = "FILE.wasm")]
         wasm: PathBuf,
-        /// The node's manifest: {"name", "inputs", "outputs", "capabilities"}.
+        /// The node's manifest: {"name", "inputs", "outputs", "capabilities"}
+        /// [default: the one embedded in the module].
         #[arg(long, value_name = "FILE.json")]
-        manifest: PathBuf,
+        manifest: Option<PathBuf>,
+    },
+    /// Make your private draft visible to every agent (its owner, or the host).
+    Share {
+        /// The node.
+        #[arg(value_name = "NODE")]
+        node: String,
     },
     /// Promote a node to bedrock (governed).
     Promote {
@@ -261,6 +309,15 @@ pub enum EdgeCommand {
         #[arg(value_name = "TO.PORT")]
         to: String,
     },
+    /// Remove the edge from an output port to an input port.
+    Remove {
+        /// The output port, NODE.PORT.
+        #[arg(value_name = "FROM.PORT")]
+        from: String,
+        /// The input port, NODE.PORT.
+        #[arg(value_name = "TO.PORT")]
+        to: String,
+    },
 }
 
 /// `--human PUB... --quorum N`: a new human keyring.
@@ -290,9 +347,16 @@ pub enum KeyringCommand {
 /// `logos policy ...`
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Replace the governance policy document with FILE's bytes.
+    /// Show the policy in force: layer ceilings and limits, agent quotas, self-heal.
+    ///
+    /// With --json, prints exactly the JSON document `policy set` takes.
+    Show,
+    /// Replace the policy with FILE, a policy in JSON (as `policy show --json` prints).
+    ///
+    /// The ledger stores its canonical encoding; the token (`logos token
+    /// create policy FILE`) names the SHA-256 of those canonical bytes.
     Set {
-        /// The policy document.
+        /// The policy document (JSON).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         #[command(flatten)]
@@ -379,9 +443,9 @@ pub enum TokenOp {
     },
     /// Replace the human keyring: `keyring --human PUB... --quorum N`.
     Keyring(KeyringArgs),
-    /// Replace the policy document with FILE (the token names its SHA-256).
+    /// Replace the policy with FILE, JSON (the token names the SHA-256 of its canonical encoding).
     Policy {
-        /// The policy document.
+        /// The policy document (JSON).
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },

@@ -5,7 +5,8 @@
 //! | 0    | success                                                         |
 //! | 1    | the command failed: bad input, refused change, missing store    |
 //! | 2    | usage error: unknown command, bad flag or value (clap's own)    |
-//! | 3    | integrity failure: ledger verification failed, store corrupt    |
+//! | 3    | integrity failure: ledger verification failed, store corrupt,   |
+//! |      | a replay diverged from its record                               |
 //!
 //! Every error is printed as one line, `error: ...`, on stderr.
 
@@ -13,7 +14,7 @@ use std::io;
 use std::path::PathBuf;
 
 use logos_runtime::layers::ledger::checkpoint::CheckpointError;
-use logos_runtime::{BundleError, StoreError, TokenError};
+use logos_runtime::{BundleError, ExecId, RecordError, StoreError, SupervisorError, TokenError};
 
 use crate::noderef::NodeRefError;
 
@@ -198,9 +199,68 @@ pub enum CliError {
         /// Why (boxed: compile errors carry rustc diagnostics).
         source: Box<logos_runtime::layers::compile::CompileError>,
     },
+    /// The supervisor refused or failed something (not a store error:
+    /// those are [`CliError::Store`], so integrity failures keep exit 3).
+    #[error(transparent)]
+    Supervisor(Box<SupervisorError>),
+    /// `node add-wasm`: the module fails static verification.
+    #[error("{} is refused: {reason}; see docs/abi.md for what a node module must be", path.display())]
+    WasmRefused {
+        /// The module file.
+        path: PathBuf,
+        /// What the verifier said.
+        reason: String,
+    },
+    /// A policy file is not a policy in JSON.
+    #[error(
+        "policy {} is not a valid policy: {reason}; `logos policy show --json` prints the current one to start from",
+        path.display()
+    )]
+    PolicyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No execution record file next to the store.
+    #[error("no execution records at {}; record a run first with `logos run FLOW --input JSON --record`", .0.display())]
+    NoRecords(PathBuf),
+    /// The record file could not be opened or read.
+    #[error("execution records {}: {source}", path.display())]
+    Records {
+        /// The record file.
+        path: PathBuf,
+        /// Why.
+        source: RecordError,
+    },
+    /// A replay did not reproduce its record.
+    #[error("replay of execution {id} diverged from its record at {divergence}")]
+    Diverged {
+        /// The execution.
+        id: ExecId,
+        /// The first divergence, for people.
+        divergence: String,
+    },
+    /// The quorum token a proposal's approvals make was refused.
+    #[error("proposal {id} cannot be applied: {source}{}", proposal_hint(.source, *.id))]
+    ProposalRefused {
+        /// The proposal.
+        id: u64,
+        /// Why.
+        source: TokenError,
+    },
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
+}
+
+impl From<SupervisorError> for CliError {
+    fn from(e: SupervisorError) -> Self {
+        match e {
+            SupervisorError::Store(e) => Self::Store(Box::new(e)),
+            e => Self::Supervisor(Box::new(e)),
+        }
+    }
 }
 
 impl From<StoreError> for CliError {
@@ -218,7 +278,11 @@ impl CliError {
             // A checkpoint whose signature fails was forged or altered, as
             // was a store that no longer holds what a checkpoint signed.
             Self::UntrustedCheckpoint { source, .. } if is_forgery(source) => EXIT_INTEGRITY,
-            Self::CheckpointMismatch { .. } => EXIT_INTEGRITY,
+            Self::CheckpointMismatch { .. } | Self::Diverged { .. } => EXIT_INTEGRITY,
+            Self::Records { source: RecordError::Corrupt { .. }, .. } => EXIT_INTEGRITY,
+            Self::Supervisor(e) if matches!(**e, SupervisorError::Record(RecordError::Corrupt { .. })) => {
+                EXIT_INTEGRITY
+            }
             _ => EXIT_FAILED,
         }
     }
@@ -243,6 +307,24 @@ fn is_forgery(err: &CheckpointError) -> bool {
     matches!(err, CheckpointError::InvalidSignature { .. })
 }
 
+/// What to do about a proposal whose token is refused.
+fn proposal_hint(err: &TokenError, id: u64) -> String {
+    match err {
+        TokenError::SubQuorum { valid, required } => {
+            let more = usize::from(*required).saturating_sub(*valid);
+            let noun = if more == 1 { "approval" } else { "approvals" };
+            format!("; needs {more} more {noun}: `logos proposal approve {id} --key NAME.key`")
+        }
+        TokenError::Expired { .. }
+        | TokenError::AlreadyUsed { .. }
+        | TokenError::EmptyHead
+        | TokenError::FutureHead { .. }
+        | TokenError::UnknownHead { .. }
+        | TokenError::HeadMismatch { .. } => "; open a new one with `logos proposal create ...`".into(),
+        _ => String::new(),
+    }
+}
+
 /// What to do about a refused token, after the refusal itself.
 fn token_hint(err: &TokenError, path: &std::path::Path) -> String {
     let path = path.display();
@@ -262,5 +344,20 @@ fn token_hint(err: &TokenError, path: &std::path::Path) -> String {
             "; this store was created without `--human` keys, so nothing can be governed in it".into()
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverged_replay_and_corrupt_records_are_integrity_failures() {
+        let diverged = CliError::Diverged { id: ExecId(3), divergence: "step 0: fuel".into() };
+        assert_eq!(diverged.exit_code(), EXIT_INTEGRITY);
+        let corrupt = RecordError::Corrupt { id: ExecId(1), reason: "truncated".into() };
+        let records = CliError::Records { path: "r.redb".into(), source: corrupt };
+        assert_eq!(records.exit_code(), EXIT_INTEGRITY);
+        assert_eq!(CliError::from(SupervisorError::UnknownProposal(4)).exit_code(), EXIT_FAILED);
     }
 }

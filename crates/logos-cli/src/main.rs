@@ -1,25 +1,30 @@
 //! `logos`: the LOGOS operator command line.
 //!
-//! It creates a LOGOS store (one redb file), ingests nodes, wires typed
-//! edges between them, makes governed changes under N-of-M migration tokens,
+//! It creates a LOGOS store (one redb file), ingests nodes (compiled from an
+//! AI-written payload, or prebuilt and verified statically), wires typed
+//! edges, defines and runs flows, records and replays executions, makes
+//! governed changes under N-of-M migration tokens or in-ledger proposals,
 //! and reads, proves, exports and verifies the hash-chained ledger that
-//! records every change. It is a thin shell over `logos-runtime`, the same
-//! facade a host application embeds, so it can do nothing a host could not.
+//! records every change. It is a thin shell over `logos-runtime`'s
+//! `Supervisor`, the same root a host application embeds: every change is
+//! made by the session of `--as`, so the ledger's rules for agents apply
+//! and the CLI can do nothing a host could not.
 //!
-//! It is not a compiler (until `logos-compile` lands, `node add-wasm` ingests
-//! a prebuilt module with a hand-written manifest), not an executor, and not
-//! a second implementation of the store or the ledger: it holds no format of
-//! its own.
+//! It is not a second implementation of the store, the ledger or the
+//! supervisor's rules: it holds no format of its own. Execution records
+//! live next to the store (`logos.redb` -> `logos.records.redb`).
 //!
 //! ```text
 //! $ logos init --origin example.org/payments
-//! $ logos node add-wasm parse.wasm --manifest parse.json
-//! $ logos node add-wasm limit.wasm --manifest limit.json
-//! $ logos --as agent:risk-bot edge add parse.amount limit.amount
-//! $ logos graph show
-//! $ logos ledger tail -n 5 --json
+//! $ logos node add-wasm parse.wasm            # the manifest embedded in the module
+//! $ logos node add limit.rs                   # compile, verify, store
+//! $ logos edge add parse.amount limit.amount
+//! $ logos flow create check --in parse.text --out limit.ok
+//! $ logos run check --input '["120.50"]' --record
+//! $ logos replay 1
+//! $ logos --as agent:risk-bot proposal create promote limit
+//! $ logos proposal approve 4 --key alice.key && logos proposal approve 4 --key bob.key
 //! $ logos ledger verify
-//! ledger verified: 4 entries, head 3fa9c1d2e4b5…, 2 nodes, 1 edge
 //! ```
 //!
 //! Governance and audit (key and token file formats are in [`keys`] and

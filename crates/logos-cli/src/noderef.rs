@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use logos_runtime::{Graph, NodeId};
+use logos_runtime::{Graph, NodeId, PortRef};
 
 /// Fewest hex digits accepted as an id prefix.
 pub const MIN_PREFIX: usize = 4;
@@ -37,6 +37,19 @@ pub fn split_port(arg: &str) -> Result<(&str, &str), NodeRefError> {
         Some((node, port)) if !node.is_empty() && !port.is_empty() => Ok((node, port)),
         _ => Err(NodeRefError::NotPortRef(arg.to_owned())),
     }
+}
+
+/// The port `NODE.PORT` names in `graph` (the port itself is checked by
+/// whoever uses it: the contract, the flow definition).
+pub fn resolve_port(graph: &Graph, arg: &str) -> Result<PortRef, NodeRefError> {
+    let (node, port) = split_port(arg)?;
+    Ok(PortRef::new(resolve(graph, node)?, port))
+}
+
+/// `NODE.PORT` for people: the node's name (or short id) and the port.
+pub fn port_label(graph: &Graph, port: &PortRef) -> String {
+    let node = graph.node(&port.node).map_or_else(|| port.node.short(), |m| m.name.clone());
+    format!("{node}.{}", port.port)
 }
 
 /// The one node of `graph` whose name is `reference` or whose id starts

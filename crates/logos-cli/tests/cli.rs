@@ -1,5 +1,7 @@
 //! The `logos` binary, driven end to end in a temporary directory.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -31,32 +33,6 @@ impl Run {
         assert!(lines[0].starts_with("error: "), "stderr: {}", self.stderr);
         assert!(!self.stderr.contains("panicked"), "stderr: {}", self.stderr);
         lines[0]
-    }
-}
-
-/// `\0asm` version 1 plus one custom section named `name` holding `payload`,
-/// so that each fixture module has its own content hash.
-fn wasm(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut body = leb128(name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(payload);
-    let mut out = b"\0asm\x01\0\0\0".to_vec();
-    out.push(0); // custom section id
-    out.extend(leb128(body.len()));
-    out.extend(body);
-    out
-}
-
-fn leb128(mut n: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
     }
 }
 
@@ -116,13 +92,18 @@ impl Sandbox {
         }
     }
 
-    /// Adds node `name` (wasm distinguished by its name) with `manifest`; returns its id.
-    fn add_node(&self, name: &str, manifest: &str) -> String {
-        let wasm = self.write(&format!("{name}.wasm"), &wasm(name, b"fixture"));
+    /// Adds node `name` (a module embedding `manifest`) with `manifest`, as `--as actor`; returns its id.
+    fn add_node_as(&self, actor: &str, name: &str, manifest: &str) -> String {
+        let wasm = self.write(&format!("{name}.wasm"), &support::inert(manifest));
         let manifest = self.write(&format!("{name}.json"), manifest.as_bytes());
-        let run = self.logos(&["--json", "node", "add-wasm", s(&wasm), "--manifest", s(&manifest)]);
+        let run =
+            self.logos(&["--as", actor, "--json", "node", "add-wasm", s(&wasm), "--manifest", s(&manifest)]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         run.json()["id"].as_str().expect("id").to_owned()
+    }
+
+    fn add_node(&self, name: &str, manifest: &str) -> String {
+        self.add_node_as("host", name, manifest)
     }
 }
 
@@ -223,7 +204,7 @@ fn re_adding_the_same_wasm_is_idempotent() {
 #[test]
 fn edges_are_added_by_name_and_by_id_prefix() {
     let sb = Sandbox::with_two_nodes();
-    let run = sb.logos(&["--as", "agent:wirer", "edge", "add", "parse.amount", "risk.limit.amount"]);
+    let run = sb.logos(&["edge", "add", "parse.amount", "risk.limit.amount"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("ledger seq 3"), "{}", run.stdout);
 
@@ -297,25 +278,38 @@ fn graph_show_json_lists_nodes_and_edges() {
 #[test]
 fn ledger_tail_json_gives_the_last_entries_with_their_actors() {
     let sb = Sandbox::with_two_nodes();
-    assert_eq!(
-        sb.logos(&["--as", "agent:wirer", "edge", "add", "parse.amount", "risk.limit.amount"]).code,
-        0
+    // An agent wires the inputs of its own draft (the ledger lets it touch no other node's inputs).
+    sb.add_node_as(
+        "agent:wirer",
+        "sink",
+        r#"{"name": "sink", "inputs": [{"name": "amount", "type": "u64"}], "outputs": []}"#,
     );
-    let tail = sb.logos(&["ledger", "tail", "-n", "2", "--json"]).json();
-    assert_eq!(tail["size"], 4);
+    assert_eq!(sb.logos(&["--as", "agent:wirer", "edge", "add", "parse.amount", "sink.amount"]).code, 0);
+    let tail = sb.logos(&["ledger", "tail", "-n", "3", "--json"]).json();
+    assert_eq!(tail["size"], 5);
     let entries = tail["entries"].as_array().expect("entries");
-    assert_eq!(entries.len(), 2);
+    assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["seq"], 2);
     assert_eq!(entries[0]["kind"], "node-created");
     assert_eq!(entries[0]["actor"], "host");
-    assert_eq!(entries[1]["kind"], "edge-added");
     assert_eq!(entries[1]["actor"], "agent:wirer");
-    assert_eq!(entries[1]["hash"].as_str().map(str::len), Some(64));
-    assert!(entries[1]["timestamp_ms"].as_u64().is_some());
-    assert!(entries[1]["time"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(entries[2]["kind"], "edge-added");
+    assert_eq!(entries[2]["actor"], "agent:wirer");
+    assert_eq!(entries[2]["hash"].as_str().map(str::len), Some(64));
+    assert!(entries[2]["timestamp_ms"].as_u64().is_some());
+    assert!(entries[2]["time"].as_str().is_some_and(|t| t.ends_with('Z')));
 
     let text = sb.logos(&["ledger", "tail", "-n", "1"]).stdout;
     assert!(text.contains("agent:wirer") && text.contains("added"), "{text}");
+}
+
+#[test]
+fn an_agent_may_not_wire_the_inputs_of_a_node_it_does_not_own() {
+    let sb = Sandbox::with_two_nodes();
+    let run = sb.logos(&["--as", "agent:wirer", "edge", "add", "parse.amount", "risk.limit.amount"]);
+    let line = run.assert_one_line_error(1).to_owned();
+    assert!(line.contains("agent `wirer`") && line.contains("only its owner or the host"), "{line}");
+    assert_eq!(sb.logos(&["ledger", "tail", "--json"]).json()["size"], 3, "nothing was recorded");
 }
 
 #[test]

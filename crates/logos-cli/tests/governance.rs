@@ -2,6 +2,8 @@
 //! migration tokens, governed changes, signed checkpoints, bundles and
 //! proofs, as an auditor who wants to break them would drive them.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -39,18 +41,6 @@ impl Run {
         assert!(lines[0].starts_with("error: "), "stderr: {}", self.stderr);
         lines[0].to_owned()
     }
-}
-
-/// `\0asm` version 1 plus a custom section naming the node, so each fixture has its own id.
-fn wasm(name: &str) -> Vec<u8> {
-    let mut out = b"\0asm\x01\0\0\0".to_vec();
-    out.extend([
-        0,
-        u8::try_from(name.len() + 1).expect("short name"),
-        u8::try_from(name.len()).expect("short name"),
-    ]);
-    out.extend(name.as_bytes());
-    out
 }
 
 impl Sandbox {
@@ -109,7 +99,7 @@ impl Sandbox {
     }
 
     fn add_node(&self, name: &str, manifest: &str) {
-        self.write(&format!("{name}.wasm"), &wasm(name));
+        self.write(&format!("{name}.wasm"), &support::inert(manifest));
         self.write(&format!("{name}.json"), manifest.as_bytes());
         self.logos(&["node", "add-wasm", &format!("{name}.wasm"), "--manifest", &format!("{name}.json")])
             .ok();
@@ -293,14 +283,17 @@ fn keyring_and_policy_changes_need_their_own_tokens() {
     ])
     .ok();
     // c is no longer registered; a alone is now a quorum.
-    sb.write("policy.txt", b"no network for sediment nodes\n");
-    sb.token("policy.tok", &["policy", "policy.txt"], &["c"]);
-    sb.logos(&["policy", "set", "policy.txt", "--token", "policy.tok"]).error(1);
+    let mut policy = sb.logos(&["--json", "policy", "show"]).ok().json();
+    policy["sediment"]["fuel"] = 5_000_000.into();
+    sb.write("policy.json", policy.to_string().as_bytes());
+    sb.token("policy.tok", &["policy", "policy.json"], &["c"]);
+    sb.logos(&["policy", "set", "policy.json", "--token", "policy.tok"]).error(1);
     sb.logos(&["token", "sign", "policy.tok", "--key", "a.key"]).ok();
-    sb.write("other.txt", b"anything goes\n");
-    let line = sb.logos(&["policy", "set", "other.txt", "--token", "policy.tok"]).error(1);
+    policy["sediment"]["fuel"] = 6_000_000.into();
+    sb.write("other.json", policy.to_string().as_bytes());
+    let line = sb.logos(&["policy", "set", "other.json", "--token", "policy.tok"]).error(1);
     assert!(line.contains("not the requested"), "{line}");
-    sb.logos(&["policy", "set", "policy.txt", "--token", "policy.tok"]).ok();
+    sb.logos(&["policy", "set", "policy.json", "--token", "policy.tok"]).ok();
     sb.logos(&["ledger", "verify"]).ok();
 }
 

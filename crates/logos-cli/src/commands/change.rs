@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use logos_runtime::layers::ledger::required_operation;
-use logos_runtime::{Capability, Event, Graph, NodeId, Operation, RedbStore};
+use logos_runtime::{Capability, Event, Graph, Keyring, NodeId, Operation, Policy, RedbStore};
 
 use crate::cli::TokenOp;
 use crate::error::CliError;
@@ -57,8 +57,60 @@ impl Change<'_> {
             Self::Keyring(humans, quorum) => {
                 Event::KeyringChanged { keyring: keys::keyring(humans, Some(quorum))? }
             }
-            Self::Policy(file) => Event::PolicyChanged { policy: files::read_small(file)? },
+            Self::Policy(file) => policy_event(file)?,
         })
+    }
+}
+
+/// The `PolicyChanged` event for the JSON policy in `file`: its canonical
+/// encoding, the bytes the ledger stores and a token's digest covers.
+pub fn policy_event(file: &Path) -> Result<Event, CliError> {
+    let text = files::read_text(file)?;
+    let policy = Policy::from_json(&text)
+        .map_err(|e| CliError::PolicyFile { path: file.into(), reason: e.to_string() })?;
+    Ok(Event::PolicyChanged { policy: policy.encode() })
+}
+
+/// The event `op` authorises. A policy change needs its document, which
+/// the operation names only by digest.
+pub fn event_for(op: &Operation, policy: Option<&Path>) -> Result<Event, CliError> {
+    Ok(match op {
+        Operation::Promote { node } => Event::Promoted { node: *node },
+        Operation::Deprecate { node } => Event::Deprecated { node: *node },
+        Operation::Grant { node, capability } => {
+            Event::CapabilityGranted { node: *node, capability: *capability }
+        }
+        Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
+        Operation::ChangeKeyring { keys, quorum } => {
+            Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
+        }
+        Operation::ChangePolicy { digest } => {
+            let file = policy.ok_or_else(|| {
+                CliError::Input(format!(
+                    "this proposal changes the policy to the document with SHA-256 {}; pass it with --policy FILE",
+                    crate::output::hex(digest)
+                ))
+            })?;
+            let event = policy_event(file)?;
+            if operation(&event)? != *op {
+                return Err(CliError::PolicyFile {
+                    path: file.into(),
+                    reason: format!(
+                        "it is not the document this proposal names (SHA-256 {}…)",
+                        short_hex(digest)
+                    ),
+                });
+            }
+            event
+        }
+    })
+}
+
+/// The SHA-256 a token names for a policy document (the ledger's own rule).
+pub fn policy_digest(bytes: &[u8]) -> Option<[u8; 32]> {
+    match required_operation(&Event::PolicyChanged { policy: bytes.to_vec() }) {
+        Some(Operation::ChangePolicy { digest }) => Some(digest),
+        _ => None,
     }
 }
 

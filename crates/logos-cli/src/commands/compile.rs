@@ -81,7 +81,8 @@ pub fn add(ctx: &Context<'_>, file: &Path, name: Option<&str>) -> Result<(), Cli
         .or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "node".into());
     // Open the store first: a missing store should not cost a compile.
-    let store = ctx.open()?;
+    let sup = ctx.supervisor()?;
+    let session = ctx.session(&sup)?;
     let compile_error = |e| CliError::Compile { path: file.into(), source: Box::new(e) };
     let compiler = Compiler::builder().build().map_err(compile_error)?;
     let bar = if ctx.json { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
@@ -106,8 +107,8 @@ pub fn add(ctx: &Context<'_>, file: &Path, name: Option<&str>) -> Result<(), Cli
     let compiled = compiler.compile(&source, &name, &mut on_progress);
     bar.finish_and_clear();
     let compiled = compiled.map_err(compile_error)?;
-    let added = store.add_node(&ctx.stamp(), &compiled.wasm, &compiled.manifest)?;
-    let state = store.state();
+    let added = session.add_node(&compiled.wasm, &compiled.manifest)?;
+    let state = sup.state();
     let mut v = view(added.id, &compiled.manifest, state.status.get(&added.id));
     v.new = Some(added.seq.is_some());
     v.seq = added.seq;

@@ -1,6 +1,6 @@
-//! `logos edge add FROM.PORT TO.PORT`.
+//! `logos edge add|remove FROM.PORT TO.PORT`.
 
-use logos_runtime::{Edge, GraphStore, PortRef};
+use logos_runtime::{Edge, PortRef};
 use serde::Serialize;
 
 use super::Context;
@@ -10,26 +10,29 @@ use crate::noderef::{resolve, split_port};
 use crate::output;
 
 #[derive(Serialize)]
-struct Added<'a> {
+struct Changed<'a> {
     #[serde(flatten)]
     edge: EdgeJson<'a>,
     seq: u64,
 }
 
-/// Adds the edge `from -> to`; the store checks the contract.
-pub fn add(ctx: &Context<'_>, from: &str, to: &str) -> Result<(), CliError> {
+/// Adds (or removes) the edge `from -> to` as `--as`; the ledger checks the
+/// contract, the bedrock locks and the agent's ownership.
+pub fn change(ctx: &Context<'_>, from: &str, to: &str, adding: bool) -> Result<(), CliError> {
     let (from_node, from_port) = split_port(from)?;
     let (to_node, to_port) = split_port(to)?;
-    let store = ctx.open()?;
-    let graph = store.graph()?;
+    let sup = ctx.supervisor()?;
+    let graph = sup.state().graph;
     let edge = Edge::new(
         PortRef::new(resolve(&graph, from_node)?, from_port),
         PortRef::new(resolve(&graph, to_node)?, to_port),
     );
-    let seq = store.add_edge(&ctx.stamp(), &edge)?;
+    let session = ctx.session(&sup)?;
+    let seq = if adding { session.link(&edge)? } else { session.unlink(&edge)? };
     if ctx.json {
         let json = EdgeJson { from: &edge.from, to: &edge.to, ty: edge_type(&graph, &edge) };
-        return output::print_json(&Added { edge: json, seq });
+        return output::print_json(&Changed { edge: json, seq });
     }
-    output::print_text(&format!("added edge {} (ledger seq {seq})\n", describe_edge(&graph, &edge)))
+    let verb = if adding { "added" } else { "removed" };
+    output::print_text(&format!("{verb} edge {} (ledger seq {seq})\n", describe_edge(&graph, &edge)))
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use logos_runtime::{StoreError, Token};
+use logos_runtime::{StoreError, SupervisorError, Token};
 use serde::Serialize;
 
 use super::Context;
@@ -27,15 +27,17 @@ pub fn read_token(path: &Path) -> Result<Token, CliError> {
     Token::parse(&text).map_err(|source| CliError::Token { path: path.into(), source })
 }
 
-/// Makes `change` under the token in `token_path` and prints its ledger seq.
+/// Makes `change` under the token in `token_path`, as `--as`, and prints its ledger seq.
 pub fn run(ctx: &Context<'_>, change: Change<'_>, token_path: &Path) -> Result<(), CliError> {
     let token = read_token(token_path)?;
-    let store = ctx.open()?;
-    let event = change.event(&store)?;
-    let what = describe(&operation(&event)?, &store.state().graph);
+    let sup = ctx.supervisor()?;
+    let event = change.event(sup.store())?;
+    let what = describe(&operation(&event)?, &sup.state().graph);
     let (kind, summary) = (event.kind(), event.summary());
-    let seq = store.govern(&ctx.stamp(), event, &token).map_err(|e| match e {
-        StoreError::Token(source) => CliError::TokenRefused { path: token_path.into(), source },
+    let seq = ctx.session(&sup)?.govern(event, &token).map_err(|e| match e {
+        SupervisorError::Store(StoreError::Token(source)) => {
+            CliError::TokenRefused { path: token_path.into(), source }
+        }
         other => other.into(),
     })?;
     if ctx.json {

@@ -1,13 +1,15 @@
-//! `logos node add-wasm`: raw ingestion of a prebuilt module (until the compiler lands).
+//! `logos node add-wasm` (a prebuilt module, verified statically) and `node share`.
 
 use std::fs;
 use std::path::Path;
 
-use logos_runtime::{GraphStore, NodeId, NodeManifest};
+use logos_runtime::layers::compile::{VerifyLimits, verify_embedded};
+use logos_runtime::{Actor, NodeId, NodeManifest, SupervisorError};
 use serde::Serialize;
 
 use super::Context;
 use crate::error::CliError;
+use crate::noderef::resolve;
 use crate::output;
 
 /// The wasm magic number and binary format version 1.
@@ -23,21 +25,35 @@ struct Added<'a> {
     seq: Option<u64>,
 }
 
-/// Stores `wasm` with the manifest in `manifest_path`; idempotent.
-pub fn add_wasm(ctx: &Context<'_>, wasm_path: &Path, manifest_path: &Path) -> Result<(), CliError> {
+/// Verifies `wasm` and stores it with its manifest (from `manifest_path`,
+/// or embedded in the module) as `--as`; idempotent.
+pub fn add_wasm(ctx: &Context<'_>, wasm_path: &Path, manifest_path: Option<&Path>) -> Result<(), CliError> {
     let wasm = fs::read(wasm_path).map_err(|source| CliError::Read { path: wasm_path.into(), source })?;
     if !wasm.starts_with(WASM_HEADER) {
         return Err(CliError::NotWasm(wasm_path.into()));
     }
-    let manifest = read_manifest(manifest_path)?;
-    let store = ctx.open()?;
-    let added = store.add_node(&ctx.stamp(), &wasm, &manifest)?;
+    let refused = |reason: String| CliError::WasmRefused { path: wasm_path.into(), reason };
+    let manifest = match manifest_path {
+        Some(path) => read_manifest(path)?,
+        None => verify_embedded(&wasm, &VerifyLimits::default()).map_err(|e| refused(e.to_string()))?,
+    };
+    let sup = ctx.supervisor()?;
+    let added = ctx.session(&sup)?.add_node(&wasm, &manifest).map_err(|e| match e {
+        SupervisorError::Verify(reason) => refused(reason),
+        e => e.into(),
+    })?;
     let name = manifest.name.as_str();
     if ctx.json {
         return output::print_json(&Added { id: added.id, name, new: added.seq.is_some(), seq: added.seq });
     }
+    let draft = match ctx.actor {
+        Actor::Agent(agent) => format!(", a private draft of agent `{agent}` until it shares it"),
+        _ => String::new(),
+    };
     output::print_text(&match added.seq {
-        Some(seq) => format!("added node {} `{name}` (ledger seq {seq})\n", added.id),
+        Some(seq) => {
+            format!("added node {} `{name}` to the sediment layer (ledger seq {seq}){draft}\n", added.id)
+        }
         None => format!("node {} `{name}` is already stored; nothing changed\n", added.id),
     })
 }
@@ -50,4 +66,21 @@ fn read_manifest(path: &Path) -> Result<NodeManifest, CliError> {
         .validate()
         .map_err(|e| CliError::ManifestInvalid { path: path.into(), reason: e.to_string() })?;
     Ok(manifest)
+}
+
+#[derive(Serialize)]
+struct Shared {
+    id: NodeId,
+    seq: u64,
+}
+
+/// Makes a draft visible to every agent.
+pub fn share(ctx: &Context<'_>, node: &str) -> Result<(), CliError> {
+    let sup = ctx.supervisor()?;
+    let id = resolve(&sup.state().graph, node)?;
+    let seq = ctx.session(&sup)?.share(id)?;
+    if ctx.json {
+        return output::print_json(&Shared { id, seq });
+    }
+    output::print_text(&format!("node {} is now visible to every agent (ledger seq {seq})\n", id.short()))
 }
