@@ -3,7 +3,7 @@
 
 use crate::chain::{ChainError, ChainVerifier};
 use crate::entry::{Entry, Hash};
-use crate::merkle::{self, MemoryTree};
+use crate::merkle::MemoryTree;
 use crate::state::{LedgerState, StateError};
 
 /// Why an audit failed, and at which entry.
@@ -68,7 +68,8 @@ impl Auditor {
                     .map_err(|error| AuditError::State { seq, error })?;
             }
         }
-        self.tree.push(merkle::leaf_hash(bytes)).map_err(|_| AuditError::TreeFull { seq })?;
+        // The chain's entry hash is the RFC 6962 leaf hash.
+        self.tree.push(self.chain.head()).map_err(|_| AuditError::TreeFull { seq })?;
         Ok(entry)
     }
 

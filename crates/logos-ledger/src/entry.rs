@@ -2,7 +2,6 @@
 
 use logos_core::Actor;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::event::Event;
 
@@ -78,22 +77,53 @@ impl Entry {
             return Err(DecodeError::TooLarge(bytes.len()));
         }
         let entry: Entry = postcard::from_bytes(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
-        if entry.encode() != bytes {
+        // Canonical: re-encoding gives the very same bytes. Compared as it
+        // is produced, without building a second copy.
+        let same = postcard::serialize_with_flavor(&entry, Compare { expected: bytes, at: 0 });
+        if same.is_err() {
             return Err(DecodeError::NotCanonical);
         }
         Ok(entry)
     }
 
-    /// The entry hash: SHA-256 of the canonical encoding. The next entry's
-    /// `prev` is this value.
+    /// The entry hash: its RFC 6962 leaf hash, SHA-256(0x00 || encoding).
+    /// The next entry's `prev` is this value, and it is the entry's leaf in
+    /// the Merkle tree, so each entry is hashed once for both.
     pub fn hash(&self) -> Hash {
         hash_encoded(&self.encode())
     }
 }
 
-/// SHA-256 of an encoded entry.
+/// The hash of an encoded entry: its RFC 6962 leaf hash (see [`Entry::hash`]).
 pub fn hash_encoded(bytes: &[u8]) -> Hash {
-    Sha256::digest(bytes).into()
+    crate::merkle::leaf_hash(bytes)
+}
+
+/// A postcard output that only checks the bytes equal `expected`.
+struct Compare<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl postcard::ser_flavors::Flavor for Compare<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.try_extend(&[data])
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        let end = self.at + data.len();
+        if self.expected.get(self.at..end) != Some(data) {
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.at = end;
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        if self.at == self.expected.len() { Ok(()) } else { Err(postcard::Error::SerializeBufferFull) }
+    }
 }
 
 mod sig_bytes {
@@ -172,9 +202,10 @@ mod tests {
     }
 
     #[test]
-    fn hash_is_sha256_of_encoding() {
+    fn hash_is_the_rfc6962_leaf_hash_of_the_encoding() {
         let e = genesis();
-        let expected: Hash = Sha256::digest(e.encode()).into();
+        use sha2::Digest;
+        let expected: Hash = sha2::Sha256::digest([&[0u8][..], &e.encode()].concat()).into();
         assert_eq!(e.hash(), expected);
     }
 }

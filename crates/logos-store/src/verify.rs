@@ -9,7 +9,7 @@ use redb::ReadableDatabase;
 use crate::StoreError;
 use crate::store::{RedbStore, guard};
 use crate::tables::*;
-use crate::tree::{MIN_STORED_LEVEL, TreeSource};
+use crate::tree::MIN_STORED_LEVEL;
 
 /// What [`RedbStore::verify`] checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,9 +44,6 @@ impl RedbStore {
             // Hold writers off so the indexes cannot move under the check.
             let _writers = self.lock();
             let txn = self.db.begin_read()?;
-            let tree = txn.open_table(MERKLE)?;
-            let ledger_table = txn.open_table(LEDGER)?;
-            let stored = TreeSource::new(&tree, &ledger_table);
             let mut auditor = Auditor::new();
             for row in txn.open_table(LEDGER)?.range(0..)? {
                 let (seq, bytes) = row?;
@@ -58,22 +55,28 @@ impl RedbStore {
                     )));
                 }
                 auditor.push(bytes.value()).map_err(audit_error)?;
-                // Every stored node this leaf completed must be what the entries imply.
-                let mut level = 0u8;
-                loop {
-                    let index = seq >> level;
-                    let expected =
-                        auditor.tree().node(level, index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    if level >= MIN_STORED_LEVEL && stored.node(level, index)? != expected {
-                        return Err(StoreError::Corrupt(format!(
-                            "merkle node at level {level}, index {index} does not match the ledger entries"
-                        )));
-                    }
-                    if index & 1 == 0 || level >= 63 {
-                        break;
-                    }
-                    level += 1;
+            }
+            // Every stored Merkle node must be what the entries imply, and
+            // every complete subtree from MIN_STORED_LEVEL up must be stored:
+            // one in-order scan of the table against the rebuilt tree.
+            let size = auditor.size();
+            let mut rows = 0u64;
+            for row in txn.open_table(MERKLE)?.range::<(u8, u64)>(..)? {
+                let (key, hash) = row?;
+                let (level, index) = key.value();
+                let expected = auditor.tree().node(level, index).ok();
+                if level < MIN_STORED_LEVEL || expected.as_ref() != Some(hash.value()) {
+                    return Err(StoreError::Corrupt(format!(
+                        "merkle node at level {level}, index {index} does not match the ledger entries"
+                    )));
                 }
+                rows += 1;
+            }
+            let complete: u64 = (MIN_STORED_LEVEL..64).map(|level| size >> level).sum();
+            if rows != complete {
+                return Err(StoreError::Corrupt(format!(
+                    "{rows} merkle nodes are stored where the ledger implies {complete}"
+                )));
             }
             let head = crate::index::read_head(&txn)?;
             if (head.size, head.hash) != (auditor.size(), auditor.head()) {
