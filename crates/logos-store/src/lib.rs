@@ -42,6 +42,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "fault-injection")]
+pub mod backend;
 mod error;
 mod governance;
 mod index;

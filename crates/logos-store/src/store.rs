@@ -104,40 +104,67 @@ impl RedbStore {
         stamp: &Stamp,
     ) -> Result<Self, StoreError> {
         check_origin(origin)?;
+        guard("create store", || Self::initialise(Db(Some(Database::create(path)?)), origin, keyring, stamp))
+    }
+
+    /// Like [`create`](Self::create), over any redb storage backend instead
+    /// of a file: an in-memory one (`redb::backends::InMemoryBackend`), or one
+    /// that injects faults (the `fault-injection` feature's `backend` module).
+    /// The backend must be empty or hold a redb database without a ledger.
+    pub fn create_with_backend(
+        backend: impl redb::StorageBackend,
+        origin: &str,
+        keyring: Keyring,
+        stamp: &Stamp,
+    ) -> Result<Self, StoreError> {
+        check_origin(origin)?;
         guard("create store", || {
-            let db = Database::create(path)?;
-            let txn = db.begin_write()?;
-            {
-                let size = redb::ReadableTableMetadata::len(&txn.open_table(LEDGER)?)?;
-                if size > 0 {
-                    return Err(StoreError::AlreadyInitialized(size));
-                }
-            }
-            crate::index::create_tables(&txn)?;
-            let genesis = Entry {
-                seq: 0,
-                prev: [0; 32],
-                actor: stamp.actor.clone(),
-                timestamp_ms: stamp.timestamp_ms,
-                event: Event::Genesis { origin: origin.to_owned(), keyring },
-                authorization: None,
-            };
-            let ledger = LedgerState::genesis(&genesis)?;
-            crate::index::write_governance(&txn, &ledger)?;
-            let head = append_entry(&txn, LedgerHead { size: 0, hash: [0; 32] }, &genesis)?;
-            txn.commit()?;
-            Ok(Self { db: Db(Some(db)), state: Mutex::new(Cached { ledger, head }) })
+            let db = Db(Some(redb::Builder::new().create_with_backend(backend)?));
+            Self::initialise(db, origin, keyring, stamp)
         })
+    }
+
+    /// Writes the tables and the genesis entry into a database with no ledger.
+    fn initialise(db: Db, origin: &str, keyring: Keyring, stamp: &Stamp) -> Result<Self, StoreError> {
+        let txn = db.begin_write()?;
+        {
+            let size = redb::ReadableTableMetadata::len(&txn.open_table(LEDGER)?)?;
+            if size > 0 {
+                return Err(StoreError::AlreadyInitialized(size));
+            }
+        }
+        crate::index::create_tables(&txn)?;
+        let genesis = Entry {
+            seq: 0,
+            prev: [0; 32],
+            actor: stamp.actor.clone(),
+            timestamp_ms: stamp.timestamp_ms,
+            event: Event::Genesis { origin: origin.to_owned(), keyring },
+            authorization: None,
+        };
+        let ledger = LedgerState::genesis(&genesis)?;
+        crate::index::write_governance(&txn, &ledger)?;
+        let head = append_entry(&txn, LedgerHead { size: 0, hash: [0; 32] }, &genesis)?;
+        txn.commit()?;
+        Ok(Self { db, state: Mutex::new(Cached { ledger, head }) })
     }
 
     /// Opens an existing store, checking its format and that the recorded
     /// head matches the last ledger entry.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        guard("open store", || {
-            let db = Db(Some(Database::open(path)?));
-            let cached = crate::index::load(&db)?;
-            Ok(Self { db, state: Mutex::new(cached) })
-        })
+        guard("open store", || Self::load(Db(Some(Database::open(path)?))))
+    }
+
+    /// Like [`open`](Self::open), over any redb storage backend instead of a
+    /// file. redb initialises an empty backend as an empty database, which is
+    /// then refused with [`StoreError::NotInitialized`].
+    pub fn open_with_backend(backend: impl redb::StorageBackend) -> Result<Self, StoreError> {
+        guard("open store", || Self::load(Db(Some(redb::Builder::new().create_with_backend(backend)?))))
+    }
+
+    fn load(db: Db) -> Result<Self, StoreError> {
+        let cached = crate::index::load(&db)?;
+        Ok(Self { db, state: Mutex::new(cached) })
     }
 
     pub(crate) fn head_size(&self) -> u64 {
