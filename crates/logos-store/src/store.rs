@@ -85,6 +85,29 @@ pub struct ExecutionSummary {
     pub record_digest: [u8; 32],
 }
 
+/// Where `create` builds a new store before renaming it into place.
+fn staging_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".creating");
+    path.with_file_name(name)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Storage(redb::Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))
+}
+
+/// Makes a rename or link in `path`'s directory durable.
+fn sync_parent(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_error(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Checks an origin line: 1 to 256 printable ASCII characters, no spaces
 /// and no `+` (it names the log in checkpoints and binds tokens).
 pub fn check_origin(origin: &str) -> Result<(), StoreError> {
@@ -104,7 +127,32 @@ impl RedbStore {
         stamp: &Stamp,
     ) -> Result<Self, StoreError> {
         check_origin(origin)?;
-        guard("create store", || Self::initialise(Db(Some(Database::create(path)?)), origin, keyring, stamp))
+        let path = path.as_ref();
+        if path.exists() {
+            // An existing file: redb refuses a non-database, and
+            // `initialise` refuses one that already holds a ledger.
+            return guard("create store", || {
+                Self::initialise(Db(Some(Database::create(path)?)), origin, keyring, stamp)
+            });
+        }
+        // A new file is built beside its final name and renamed into place
+        // once complete, so a crash during creation leaves either no store
+        // or a whole one, never a half-written file that redb can neither
+        // open nor create over.
+        let staging = staging_path(path);
+        match std::fs::remove_file(&staging) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&staging, e)),
+            _ => {}
+        }
+        guard("create store", || {
+            drop(Self::initialise(Db(Some(Database::create(&staging)?)), origin, keyring, stamp)?);
+            Ok(())
+        })?;
+        // A hard link refuses to replace a file another process created meanwhile.
+        std::fs::hard_link(&staging, path).map_err(|e| io_error(path, e))?;
+        std::fs::remove_file(&staging).map_err(|e| io_error(&staging, e))?;
+        sync_parent(path)?;
+        Self::open(path)
     }
 
     /// Like [`create`](Self::create), over any redb storage backend instead

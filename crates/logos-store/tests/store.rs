@@ -289,3 +289,23 @@ fn damaged_files_give_errors_not_panics() {
     }
     assert!(refused > 0, "no damaged copy was refused");
 }
+
+/// A crash during a first `create` used to leave a half-initialised file
+/// that redb could neither open nor create over. Creation now happens in a
+/// staging file renamed into place: a leftover staging file (here: the
+/// zeroed header redb writes before its magic number) is replaced, and the
+/// store's own path never holds a partial file.
+#[test]
+fn an_interrupted_create_leaves_nothing_in_the_way() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("logos.redb");
+    std::fs::write(dir.path().join("logos.redb.creating"), vec![0u8; 72 * 1024]).expect("leftover");
+    let store = RedbStore::create(&path, "test.logos/create", Keyring::empty(), &stamp()).expect("create");
+    assert_eq!(store.head().expect("head").size, 1);
+    drop(store);
+    assert!(!dir.path().join("logos.redb.creating").exists(), "the staging file is gone");
+    assert_eq!(RedbStore::open(&path).expect("reopen").verify().expect("verify").entries, 1);
+    // Creating over an existing store is still refused.
+    let again = RedbStore::create(&path, "test.logos/create", Keyring::empty(), &stamp());
+    assert!(matches!(again, Err(StoreError::AlreadyInitialized(1))), "{again:?}");
+}
