@@ -92,22 +92,22 @@ pub enum StateError {
     #[error(transparent)]
     Contract(#[from] ContractError),
     /// The event names a node that was never created.
-    #[error("node {0} does not exist")]
+    #[error("node {} does not exist", .0.short())]
     UnknownNode(NodeId),
     /// A node id is created twice.
-    #[error("node {0} already exists")]
+    #[error("node {} already exists", .0.short())]
     DuplicateNode(NodeId),
     /// The node is deprecated: nothing may promote, grant or migrate to it.
-    #[error("node {0} is deprecated")]
+    #[error("node {} is deprecated", .0.short())]
     Deprecated(NodeId),
     /// The node is already bedrock.
-    #[error("node {0} is already bedrock")]
+    #[error("node {} is already bedrock", .0.short())]
     AlreadyBedrock(NodeId),
     /// Only a bedrock node can be migrated.
-    #[error("node {0} is not bedrock; only bedrock nodes are migrated (sediment nodes are simply replaced)")]
+    #[error("node {} is not bedrock; only bedrock nodes are migrated (sediment nodes are simply replaced)", .0.short())]
     NotBedrock(NodeId),
     /// The capability was not requested by the node's manifest.
-    #[error("node {node} did not request capability {capability}; grants never exceed requests")]
+    #[error("node {} did not request capability {capability}; grants never exceed requests", node.short())]
     NotRequested {
         /// The node.
         node: NodeId,
@@ -115,7 +115,7 @@ pub enum StateError {
         capability: logos_core::Capability,
     },
     /// The capability is already granted.
-    #[error("capability {capability} is already granted to node {node}")]
+    #[error("capability {capability} is already granted to node {}", node.short())]
     AlreadyGranted {
         /// The node.
         node: NodeId,
@@ -123,7 +123,7 @@ pub enum StateError {
         capability: logos_core::Capability,
     },
     /// The successor lacks a port the replaced node's edges use, or its type differs.
-    #[error("node {to} cannot replace {from}: {reason}")]
+    #[error("node {} cannot replace {}: {reason}", to.short(), from.short())]
     Incompatible {
         /// The replaced node.
         from: NodeId,
@@ -145,7 +145,7 @@ pub enum StateError {
     #[error("genesis must be exactly the first entry")]
     Genesis,
     /// The node is bedrock: its inputs are locked.
-    #[error("node {node} is bedrock and locked: {what}; replace it by a migration under a quorum token")]
+    #[error("node {} is bedrock and locked: {what}; replace it by a migration under a quorum token", node.short())]
     Locked {
         /// The node.
         node: NodeId,
@@ -154,7 +154,8 @@ pub enum StateError {
     },
     /// An agent named another agent's private draft.
     #[error(
-        "agent `{agent}` cannot see node {node}: it is another agent's private draft (its owner may share it)"
+        "agent `{agent}` cannot see node {}: it is another agent's private draft (its owner may share it)",
+        node.short()
     )]
     NotVisible {
         /// The agent.
@@ -179,7 +180,7 @@ pub enum StateError {
         what: String,
     },
     /// A grant above the node's layer ceiling in the policy.
-    #[error("capability {capability} is above the {layer} ceiling of the policy for node {node}")]
+    #[error("capability {capability} is above the {layer} ceiling of the policy for node {}", node.short())]
     AboveCeiling {
         /// The node.
         node: NodeId,
@@ -196,7 +197,8 @@ pub enum StateError {
     Flow(#[from] FlowDefError),
     /// A production flow would run a node that is not live bedrock.
     #[error(
-        "production flow `{flow}` would run node {node}, which is {why}; production flows run live bedrock nodes only"
+        "production flow `{flow}` would run node {}, which is {why}; production flows run live bedrock nodes only",
+        node.short()
     )]
     NotProduction {
         /// The flow.
@@ -218,7 +220,7 @@ pub enum StateError {
         why: String,
     },
     /// A rollback that does not undo a migration.
-    #[error("cannot roll {from} back to {to}: {why}")]
+    #[error("cannot roll {} back to {}: {why}", from.short(), to.short())]
     Rollback {
         /// The failing node.
         from: NodeId,
@@ -500,7 +502,9 @@ impl LedgerState {
                 status.shared = true;
             }
             Event::ProposalOpened { statement } => self.open_proposal(entry, statement, root_at)?,
-            Event::ProposalApproved { proposal, signature } => self.approve(*proposal, signature)?,
+            Event::ProposalApproved { proposal, signature } => {
+                self.approve(*proposal, signature, entry.timestamp_ms)?
+            }
             Event::ProposalRejected { proposal, .. } => {
                 if agent.is_some() {
                     return Err(StateError::Forbidden {
@@ -605,12 +609,15 @@ impl LedgerState {
         Ok(())
     }
 
-    fn approve(&mut self, proposal: u64, signature: &EntrySignature) -> Result<(), StateError> {
+    fn approve(&mut self, proposal: u64, signature: &EntrySignature, now_ms: u64) -> Result<(), StateError> {
         let refuse = |why: String| StateError::Proposal { proposal, why };
         if !self.keyring.contains(&signature.key) {
             return Err(refuse(format!("key {} is not in the keyring", hex(&signature.key[..6]))));
         }
         let p = self.open_proposal_mut(proposal)?;
+        if Statement::parse(&p.statement).is_ok_and(|s| now_ms >= s.expires_at_ms()) {
+            return Err(refuse("it has expired; propose the change again".into()));
+        }
         if p.approvals.iter().any(|a| a.key == signature.key) {
             return Err(refuse(format!("key {} already approved it", hex(&signature.key[..6]))));
         }

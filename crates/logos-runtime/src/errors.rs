@@ -357,7 +357,7 @@ pub enum SupervisorError {
     #[error("node {} does not exist", .0.short())]
     UnknownNode(NodeId),
     /// No proposal by that id.
-    #[error("proposal {0} does not exist (logos proposal list shows the open ones)")]
+    #[error("proposal {0} does not exist (logos proposal list shows every proposal)")]
     UnknownProposal(u64),
     /// No execution record by that id.
     #[error("execution {0} is not in the record store")]

@@ -147,7 +147,8 @@ pub enum Outcome {
 pub struct ExecutionRecord {
     /// The flow's name.
     pub flow: String,
-    /// The graph version (ledger seq) the flow was planned against.
+    /// The graph version the flow was planned against: the ledger size
+    /// (entries 0..graph_seq applied; its last entry is graph_seq - 1).
     pub graph_seq: u64,
     /// Host-provided time of the run, milliseconds since the Unix epoch (0
     /// if the host gave none: the runtime reads no clock for records).

@@ -266,6 +266,35 @@ impl Supervisor {
         Session { sup: self, actor: Actor::Human(key) }
     }
 
+    /// Acting as `actor`, whoever it is (agent names are checked).
+    pub fn session(&self, actor: &Actor) -> Result<Session<'_>, SupervisorError> {
+        match actor {
+            Actor::Agent(name) => self.agent(name),
+            other => Ok(Session { sup: self, actor: other.clone() }),
+        }
+    }
+
+    /// A token statement for `operation`, bound to the current ledger head
+    /// and expiring `ttl_ms` from now: what humans sign to authorise a
+    /// governed change (`Token::new(statement)`, then `Token::sign` by each).
+    /// The nonce is derived from the head, the operation and the expiry, so
+    /// a fixed clock gives reproducible statements.
+    pub fn statement(&self, operation: Operation, ttl_ms: u64) -> Result<Statement, SupervisorError> {
+        let store = &self.inner.store;
+        let size = store.head()?.size;
+        let root = store.root_at(size)?;
+        let expires = self.now_ms().saturating_add(ttl_ms);
+        let mut h = blake3::Hasher::new();
+        h.update(b"logos statement nonce\n");
+        h.update(&root);
+        h.update(&size.to_le_bytes());
+        h.update(&expires.to_le_bytes());
+        h.update(operation.to_string().as_bytes());
+        let mut nonce = [0u8; 16];
+        nonce.copy_from_slice(&h.finalize().as_bytes()[..16]);
+        Ok(Statement::new(store.origin(), operation, size, root, expires, nonce)?)
+    }
+
     /// The store (read it freely; change it through sessions so the rules,
     /// caches and events stay in step).
     pub fn store(&self) -> &RedbStore {
@@ -389,16 +418,20 @@ impl Supervisor {
     /// Replays the recorded execution `id` against the graph version it ran
     /// on, under the policy of that version, and compares everything.
     pub fn replay(&self, id: ExecId) -> Result<ReplayReport, SupervisorError> {
-        let recorder = self.inner.runtime.inner.recorder.as_ref().ok_or(SupervisorError::NoRecorder)?;
-        let record = recorder.sink().get(id)?.ok_or(SupervisorError::UnknownExecution(id))?;
+        let record = self.execution(id)?;
         let plan = self.plan_at(&record)?;
         Ok(self.inner.runtime.replay(&record, &plan, None)?)
     }
 
-    /// The record of execution `id`.
+    /// The record of execution `id` (waiting for it to be durable if the
+    /// sink commits in groups).
     pub fn execution(&self, id: ExecId) -> Result<ExecutionRecord, SupervisorError> {
-        let recorder = self.inner.runtime.inner.recorder.as_ref().ok_or(SupervisorError::NoRecorder)?;
-        recorder.sink().get(id)?.ok_or(SupervisorError::UnknownExecution(id))
+        let sink = self.inner.runtime.inner.recorder.as_ref().ok_or(SupervisorError::NoRecorder)?.sink();
+        if let Some(record) = sink.get(id)? {
+            return Ok(record);
+        }
+        sink.flush()?;
+        sink.get(id)?.ok_or(SupervisorError::UnknownExecution(id))
     }
 
     /// The plan of `record`'s flow at its graph version (rebuilding a past
@@ -680,13 +713,9 @@ impl Session<'_> {
     /// proposal id.
     pub fn propose(&self, operation: Operation, ttl_ms: u64) -> Result<u64, SupervisorError> {
         self.change("propose a change", || {
-            let store = &self.sup.inner.store;
-            let size = store.head()?.size;
-            let root = store.root_at(size)?;
-            let expires = self.sup.now_ms().saturating_add(ttl_ms);
-            let statement =
-                Statement::new(store.origin(), operation, size, root, expires, Statement::random_nonce()?)?;
-            Ok(store.append(&self.stamp(), Event::ProposalOpened { statement: statement.to_text() })?)
+            let statement = self.sup.statement(operation, ttl_ms)?;
+            let event = Event::ProposalOpened { statement: statement.to_text() };
+            Ok(self.sup.inner.store.append(&self.stamp(), event)?)
         })
     }
 

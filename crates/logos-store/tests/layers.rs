@@ -207,6 +207,10 @@ fn proposals_collect_human_signatures_and_close_when_applied() {
     }));
     assert!(matches!(e, StateError::Forbidden { .. }), "{e}");
 
+    let late = Stamp::new(Actor::Human(human(1).verifying_key().to_bytes()), NOW + HOUR);
+    let e = state_err(w.refused(|s| s.append(&late, approve(sign(&human(1), &text)))));
+    assert!(matches!(&e, StateError::Proposal { why, .. } if why.contains("expired")), "{e}");
+
     let first = sign(&human(1), &text);
     w.store.append(&Stamp::new(Actor::Human(first.key), NOW), approve(first.clone())).expect("approve 1");
     let e = state_err(w.refused(|s| s.append(&host(), approve(first.clone()))));

@@ -60,7 +60,8 @@ fn levels(steps: &[Step]) -> Vec<Vec<usize>> {
 }
 
 impl FlowPlan {
-    /// Plans `flow` against `graph`, the graph as of ledger seq `graph_seq`.
+    /// Plans `flow` against `graph`, the graph as of ledger size `graph_seq`
+    /// (the first `graph_seq` entries applied).
     /// `resolve` gives the runnable node (wasm, grants, limits) for a node
     /// id and its manifest, or `None` if the wasm is unavailable.
     pub fn build(
@@ -144,7 +145,7 @@ impl FlowPlan {
         &self.flow
     }
 
-    /// The graph version (ledger seq) it was planned against.
+    /// The graph version it was planned against (a ledger size).
     pub fn graph_seq(&self) -> u64 {
         self.graph_seq
     }
