@@ -2,22 +2,26 @@
 
 mod flows;
 mod governance;
+mod viz;
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 use logos_runtime::{Actor, Capability};
 
 pub use flows::{ExecCommand, FlowCommand, RunArgs};
 pub use governance::{ProposalCommand, UpgradeCommand};
+pub use viz::{DEFAULT_LAST, VizArgs, VizFormat};
 
 use crate::time::parse_duration;
 
 const LONG_ABOUT: &str = "\
 The LOGOS operator command line: create a store, ingest nodes, wire typed \
 edges, define and run flows, record and replay executions, govern changes \
-with N-of-M migration tokens or in-ledger proposals, and read, prove, export \
-and verify the hash-chained ledger that records every change.
+with N-of-M migration tokens or in-ledger proposals, read, prove, export \
+and verify the hash-chained ledger that records every change, and draw the \
+graph and the ledger (Mermaid, Graphviz DOT, SVG).
 
 Every change goes through the supervisor as --as: the ledger's rules for \
 agents apply (bedrock inputs are locked, drafts are private until shared, \
@@ -109,6 +113,34 @@ pub enum Command {
     /// Plan the order of several migrations.
     #[command(subcommand)]
     Upgrade(UpgradeCommand),
+    /// Draw the graph (Mermaid, DOT, SVG) as --as sees it, or the ledger's last entries.
+    ///
+    /// Nodes show their layer (bedrock is locked), deprecation and grants;
+    /// --flow outlines the nodes a flow runs (--only draws just them). An
+    /// agent sees only the nodes visible to it: bedrock, shared, the host's
+    /// and its own.
+    Viz(VizArgs),
+}
+
+impl Cli {
+    /// Parses the command line; flags that parse but do not fit together
+    /// are a usage error too (clap's message, exit 2).
+    pub fn parse_checked() -> Self {
+        let cli = Self::parse();
+        if let Command::Viz(args) = &cli.command
+            && let Some(conflict) = args.conflict()
+        {
+            let mut command = Self::command();
+            // Built, so the usage line clap prints is `logos viz ...`.
+            command.build();
+            let error = match command.find_subcommand_mut("viz") {
+                Some(viz) => viz.error(ErrorKind::ArgumentConflict, conflict),
+                None => command.error(ErrorKind::ArgumentConflict, conflict),
+            };
+            error.exit();
+        }
+        cli
+    }
 }
 
 /// `logos init`

@@ -4,9 +4,10 @@
 //! AI-written payload, or prebuilt and verified statically), wires typed
 //! edges, defines and runs flows, records and replays executions, makes
 //! governed changes under N-of-M migration tokens or in-ledger proposals,
-//! and reads, proves, exports and verifies the hash-chained ledger that
-//! records every change. It is a thin shell over `logos-runtime`'s
-//! `Supervisor`, the same root a host application embeds: every change is
+//! reads, proves, exports and verifies the hash-chained ledger that
+//! records every change, and draws the graph and the ledger (through
+//! `logos-viz`). It is a thin shell over `logos-runtime`'s `Supervisor`,
+//! the same root a host application embeds: every change is
 //! made by the session of `--as`, so the ledger's rules for agents apply
 //! and the CLI can do nothing a host could not.
 //!
@@ -25,6 +26,8 @@
 //! $ logos --as agent:risk-bot proposal create promote limit
 //! $ logos proposal approve 4 --key alice.key && logos proposal approve 4 --key bob.key
 //! $ logos ledger verify
+//! $ logos viz --format svg --flow check --out check.svg
+//! $ logos viz --format timeline --last 20 > ledger.mmd
 //! ```
 //!
 //! Governance and audit (key and token file formats are in [`keys`] and
@@ -58,11 +61,9 @@ mod time;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // clap prints its own usage errors and exits with 2.
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_checked();
     panic_guard::install();
     let result = panic::catch_unwind(AssertUnwindSafe(|| commands::run(&cli)));
     match result.unwrap_or_else(|_| Err(panic_guard::take())) {

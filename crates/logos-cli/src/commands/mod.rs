@@ -18,6 +18,7 @@ mod proposal;
 mod run;
 mod token;
 mod upgrade;
+mod viz;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -207,6 +208,7 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Token(TokenCommand::Combine { tokens, out }) => token::combine(&ctx, tokens, out),
         Command::Token(TokenCommand::Show { token }) => token::show(&ctx, token),
+        Command::Viz(args) => viz::run(&ctx, args),
     }
 }
 
