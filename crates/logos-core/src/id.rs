@@ -106,7 +106,9 @@ fn hex_val(c: u8) -> Option<u8> {
 
 impl serde::Serialize for NodeId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() { s.collect_str(self) } else { self.0.serialize(s) }
+        // Binary formats get a byte string (postcard: length + 32 bytes,
+        // decoded in one copy).
+        if s.is_human_readable() { s.collect_str(self) } else { s.serialize_bytes(&self.0) }
     }
 }
 
@@ -116,8 +118,22 @@ impl<'de> serde::Deserialize<'de> for NodeId {
             let s = String::deserialize(d)?;
             s.parse().map_err(serde::de::Error::custom)
         } else {
-            <[u8; 32]>::deserialize(d).map(Self)
+            d.deserialize_bytes(IdBytes)
         }
+    }
+}
+
+struct IdBytes;
+
+impl<'de> serde::de::Visitor<'de> for IdBytes {
+    type Value = NodeId;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("32 bytes of a node id")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<NodeId, E> {
+        v.try_into().map(NodeId).map_err(|_| E::invalid_length(v.len(), &self))
     }
 }
 

@@ -16,9 +16,10 @@ pub const MAX_ENTRY_BYTES: usize = 1 << 20;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntrySignature {
     /// The signer's Ed25519 public key.
+    #[serde(with = "fixed")]
     pub key: [u8; 32],
     /// The signature bytes.
-    #[serde(with = "sig_bytes")]
+    #[serde(with = "fixed")]
     pub signature: [u8; 64],
 }
 
@@ -38,6 +39,7 @@ pub struct Entry {
     /// Position in the ledger, from 0 (the genesis entry).
     pub seq: u64,
     /// Hash of the previous entry (all zeros for genesis).
+    #[serde(with = "fixed")]
     pub prev: Hash,
     /// Who caused the change.
     pub actor: Actor,
@@ -109,7 +111,12 @@ impl postcard::ser_flavors::Flavor for Compare<'_> {
     type Output = ();
 
     fn try_push(&mut self, data: u8) -> postcard::Result<()> {
-        self.try_extend(&[data])
+        // Hashes serialise byte by byte: keep this path a single compare.
+        if self.expected.get(self.at) != Some(&data) {
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.at += 1;
+        Ok(())
     }
 
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
@@ -126,37 +133,40 @@ impl postcard::ser_flavors::Flavor for Compare<'_> {
     }
 }
 
-mod sig_bytes {
-    //! serde for `[u8; 64]` (serde derives arrays only up to 32), as a
-    //! fixed-size tuple so postcard writes exactly 64 bytes with no length.
+pub(crate) mod fixed {
+    //! serde for fixed-size byte arrays (hashes, keys, signatures) as a
+    //! byte string: postcard writes a one-byte length and the bytes, and
+    //! decoding borrows them in one copy instead of visiting element by
+    //! element. Any length but `N` is refused.
     use serde::de::{Error, SeqAccess, Visitor};
-    use serde::ser::SerializeTuple;
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(bytes: &[u8; 64], s: S) -> Result<S::Ok, S::Error> {
-        let mut t = s.serialize_tuple(64)?;
-        for b in bytes {
-            t.serialize_element(b)?;
-        }
-        t.end()
+    pub fn serialize<const N: usize, S: Serializer>(bytes: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 64], D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = [u8; 64];
+    pub fn deserialize<'de, const N: usize, D: Deserializer<'de>>(d: D) -> Result<[u8; N], D::Error> {
+        struct V<const N: usize>;
+        impl<'de, const N: usize> Visitor<'de> for V<N> {
+            type Value = [u8; N];
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("64 signature bytes")
+                write!(f, "{N} bytes")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<[u8; 64], A::Error> {
-                let mut out = [0u8; 64];
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<[u8; N], E> {
+                v.try_into().map_err(|_| E::invalid_length(v.len(), &self))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<[u8; N], A::Error> {
+                let mut out = [0u8; N];
                 for (i, slot) in out.iter_mut().enumerate() {
                     *slot = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(i, &self))?;
+                }
+                if seq.next_element::<u8>()?.is_some() {
+                    return Err(A::Error::invalid_length(N + 1, &self));
                 }
                 Ok(out)
             }
         }
-        d.deserialize_tuple(64, V)
+        d.deserialize_bytes(V::<N>)
     }
 }
 

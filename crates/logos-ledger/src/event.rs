@@ -97,10 +97,12 @@ pub enum Event {
     /// An execution was recorded.
     ExecutionRecorded {
         /// The execution's id.
+        #[serde(with = "crate::entry::fixed")]
         execution: [u8; 32],
         /// The flow it ran.
         flow: String,
         /// BLAKE3 digest of the execution record.
+        #[serde(with = "crate::entry::fixed")]
         record_digest: [u8; 32],
     },
     /// A flow was defined, or redefined under the same name.

@@ -1,6 +1,5 @@
 //! [`RedbStore`]: the graph, the node registry and the ledger in one redb file.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -324,7 +323,7 @@ impl RedbStore {
                 let mut tree = txn.open_table(MERKLE)?;
                 // Nodes made by this batch: their left siblings are found here,
                 // not re-read (or recomputed from entries) through redb.
-                let mut recent: HashMap<(u8, u64), Hash> = HashMap::new();
+                let mut recent = crate::tree::RecentNodes::default();
                 for (event, authorization) in events {
                     let entry = Entry {
                         seq: head.size,
@@ -357,7 +356,8 @@ impl RedbStore {
                         }
                         recent.insert((level, index), hash);
                     }
-                    head = LedgerHead { size: head.size + 1, hash: hash_encoded(&bytes) };
+                    // The entry hash is its leaf hash (one SHA-256 for both).
+                    head = LedgerHead { size: head.size + 1, hash: leaf };
                 }
             }
             txn.open_table(META)?.insert(KEY_HEAD, encode_head(head.size, &head.hash).as_slice())?;

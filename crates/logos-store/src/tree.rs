@@ -2,6 +2,7 @@
 //! table in the same write transaction as each entry.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use logos_ledger::merkle::{self, ConsistencyProof, Hash, InclusionProof, NodeSource, TreeError};
 use redb::ReadableTable;
@@ -14,14 +15,47 @@ use crate::tables::{LEDGER, MERKLE};
 /// ledger entries themselves (at most 2^(level) - 1 of them per node). Not
 /// storing leaf hashes and their parents halves the writes per append; a
 /// proof reads at most a handful of entries more.
-pub(crate) const MIN_STORED_LEVEL: u8 = 2;
+pub(crate) const MIN_STORED_LEVEL: u8 = 3;
+
+/// The nodes a batch made, by (level, index).
+pub(crate) type RecentNodes = HashMap<(u8, u64), Hash, BuildHasherDefault<NodeKeyHasher>>;
+
+/// Hasher for (level, index) keys: they are computed in-process, never
+/// chosen by an attacker, so an FxHash-style multiply mix replaces SipHash
+/// (which showed up at several percent of a batched append).
+#[derive(Default)]
+pub(crate) struct NodeKeyHasher(u64);
+
+impl NodeKeyHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for NodeKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|b| self.mix(u64::from(*b)));
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+}
 
 /// The MERKLE and LEDGER tables (read or write) seen as a [`NodeSource`],
 /// with the nodes made earlier in the same batch, not yet readable back cheaply.
 pub(crate) struct TreeSource<'a, M, L> {
     pub(crate) merkle: &'a M,
     pub(crate) ledger: &'a L,
-    pub(crate) recent: Option<&'a HashMap<(u8, u64), Hash>>,
+    pub(crate) recent: Option<&'a RecentNodes>,
 }
 
 impl<'a, M, L> TreeSource<'a, M, L> {
