@@ -258,6 +258,11 @@ pub enum NodeCommand {
         /// The node's name (default: the file stem).
         #[arg(long)]
         name: Option<String>,
+        /// Ask for CAP to be granted (repeatable): opens a proposal per
+        /// capability for the humans to approve (grants are governed, and
+        /// bounded by the policy's ceiling for the node's layer).
+        #[arg(long, value_name = "CAP")]
+        grant: Vec<Capability>,
     },
     /// Show one node: id, name, ports, requested capabilities, status.
     Show {

@@ -69,3 +69,25 @@ fn hostile_payload_is_refused_before_anything_is_stored() {
     let tail: serde_json::Value = serde_json::from_slice(&tail.stdout).expect("json");
     assert_eq!(tail["size"], 1, "only the genesis entry");
 }
+
+#[test]
+fn grants_asked_at_add_time_become_proposals_for_the_humans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(logos(dir.path(), &["init"]).status.success());
+    let logging = format!("//! Logs its decision.\n//! logos:capabilities = log\n{PAYLOAD}");
+    std::fs::write(dir.path().join("limit.rs"), &logging).expect("write payload");
+    // A capability the payload does not request is refused before anything is stored.
+    let out = logos(dir.path(), &["--as", "agent:ada", "node", "add", "limit.rs", "--grant", "clock"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not request it"));
+    let out =
+        logos(dir.path(), &["--as", "agent:ada", "node", "add", "limit.rs", "--grant", "log", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(added["grants"], serde_json::json!([]), "nothing is granted yet");
+    assert_eq!(added["grant_proposals"][0]["capability"], "log");
+    let proposal = added["grant_proposals"][0]["proposal"].as_u64().expect("proposal id");
+    let show = logos(dir.path(), &["proposal", "show", &proposal.to_string(), "--json"]);
+    assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
+    assert!(String::from_utf8_lossy(&show.stdout).contains("grant"));
+}

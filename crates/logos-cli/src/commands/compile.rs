@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use logos_runtime::layers::compile::{Compiler, Progress};
-use logos_runtime::{GraphStore, NodeId, NodeManifest};
+use logos_runtime::{Capability, GraphStore, NodeId, NodeManifest, Operation};
 use serde::Serialize;
 
 use super::Context;
@@ -31,6 +31,15 @@ struct NodeView<'a> {
     new: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     seq: Option<u64>,
+    /// Set by `node add --grant`: the proposal opened for each capability.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    grant_proposals: Vec<GrantProposal>,
+}
+
+#[derive(Serialize)]
+struct GrantProposal {
+    capability: &'static str,
+    proposal: u64,
 }
 
 fn view<'a>(
@@ -51,6 +60,7 @@ fn view<'a>(
         parent: status.and_then(|s| s.parent),
         new: None,
         seq: None,
+        grant_proposals: Vec::new(),
     }
 }
 
@@ -73,8 +83,17 @@ fn describe(v: &NodeView<'_>) -> String {
     out
 }
 
-/// Compiles `file`, verifies the module and stores the node.
-pub fn add(ctx: &Context<'_>, file: &Path, name: Option<&str>) -> Result<(), CliError> {
+/// How long a grant proposal opened by `node add --grant` stays open.
+const GRANT_PROPOSAL_TTL_MS: u64 = 7 * 24 * 3_600_000;
+
+/// Compiles `file`, verifies the module and stores the node; with
+/// `grants`, proposes each grant for human approval.
+pub fn add(
+    ctx: &Context<'_>,
+    file: &Path,
+    name: Option<&str>,
+    grants: &[Capability],
+) -> Result<(), CliError> {
     let source = fs::read_to_string(file).map_err(|source| CliError::Read { path: file.into(), source })?;
     let name = name
         .map(str::to_owned)
@@ -107,11 +126,24 @@ pub fn add(ctx: &Context<'_>, file: &Path, name: Option<&str>) -> Result<(), Cli
     let compiled = compiler.compile(&source, &name, &mut on_progress);
     bar.finish_and_clear();
     let compiled = compiled.map_err(compile_error)?;
+    if let Some(cap) = grants.iter().find(|c| !compiled.manifest.capabilities.contains(**c)) {
+        return Err(CliError::Input(format!(
+            "--grant {cap}: the payload does not request it; add `//! logos:capabilities = {cap}` to {}",
+            file.display()
+        )));
+    }
     let added = session.add_node(&compiled.wasm, &compiled.manifest)?;
+    let mut grant_proposals = Vec::with_capacity(grants.len());
+    for cap in grants {
+        let op = Operation::Grant { node: added.id, capability: *cap };
+        let proposal = session.propose(op, GRANT_PROPOSAL_TTL_MS)?;
+        grant_proposals.push(GrantProposal { capability: cap.name(), proposal });
+    }
     let state = sup.state();
     let mut v = view(added.id, &compiled.manifest, state.status.get(&added.id));
     v.new = Some(added.seq.is_some());
     v.seq = added.seq;
+    v.grant_proposals = grant_proposals;
     if ctx.json {
         return output::print_json(&v);
     }
@@ -119,7 +151,14 @@ pub fn add(ctx: &Context<'_>, file: &Path, name: Option<&str>) -> Result<(), Cli
         Some(seq) => format!("added to the sediment layer (ledger seq {seq})"),
         None => "already stored; nothing changed".to_owned(),
     };
-    output::print_text(&format!("{}  {what}\n", describe(&v)))
+    let mut text = format!("{}  {what}\n", describe(&v));
+    for g in &v.grant_proposals {
+        text += &format!(
+            "  grant {} proposed as proposal {}: approve with `logos proposal approve {} --key NAME.key`\n",
+            g.capability, g.proposal, g.proposal
+        );
+    }
+    output::print_text(&text)
 }
 
 /// Shows one node.

@@ -155,7 +155,9 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
             node::add_wasm(&ctx, wasm, manifest.as_deref())
         }
         Command::Node(NodeCommand::Share { node }) => node::share(&ctx, node),
-        Command::Node(NodeCommand::Add { file, name }) => compile::add(&ctx, file, name.as_deref()),
+        Command::Node(NodeCommand::Add { file, name, grant }) => {
+            compile::add(&ctx, file, name.as_deref(), grant)
+        }
         Command::Node(NodeCommand::Show { node }) => compile::show(&ctx, node),
         Command::Node(NodeCommand::List) => compile::list(&ctx),
         Command::Node(NodeCommand::Promote { node, token }) => {
