@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub record: Option<bool>,
     /// Host time to put in the record, milliseconds since the Unix epoch.
     pub at_ms: u64,
+    /// Who runs it, to put in the record.
+    pub actor: Option<logos_core::Actor>,
     /// Total fuel budget for the whole flow (each node still has its own limit).
     pub fuel: Option<u64>,
     /// Wall-clock deadline for the whole flow.
@@ -144,6 +146,7 @@ impl Runtime {
                 flow: plan.flow.name.clone(),
                 graph_seq: plan.graph_seq,
                 at_ms: opts.at_ms,
+                actor: opts.actor.clone(),
                 inputs_digest: Digest::of_parts(encoded.iter().map(Vec::as_slice)),
                 inputs: values.then_some(encoded),
                 outputs_digest: output_bytes.as_ref().map(|o| Digest::of_parts(o.iter().map(Vec::as_slice))),

@@ -153,6 +153,8 @@ pub struct ExecutionRecord {
     /// Host-provided time of the run, milliseconds since the Unix epoch (0
     /// if the host gave none: the runtime reads no clock for records).
     pub at_ms: u64,
+    /// Who ran it, if the host said (the supervisor always does).
+    pub actor: Option<logos_core::Actor>,
     /// BLAKE3 over the encoded flow inputs (length-prefixed, in order).
     pub inputs_digest: Digest,
     /// The encoded flow inputs, when values are recorded.
@@ -351,6 +353,7 @@ mod tests {
             flow: "f".into(),
             graph_seq: 7,
             at_ms: 0,
+            actor: None,
             inputs_digest: Digest::of(b"in"),
             inputs: Some(vec![vec![1, 2]]),
             outputs_digest: None,

@@ -779,7 +779,8 @@ impl Session<'_> {
             self.check_agent_may_run(agent, name, &planned).map_err(refuse)?;
             budget = Some(self.reserve(agent, now, &planned.policy).map_err(refuse)?);
         }
-        let opts = RunOptions { record, at_ms: now, fuel: budget, deadline: None };
+        let opts =
+            RunOptions { record, at_ms: now, actor: Some(self.actor.clone()), fuel: budget, deadline: None };
         let result = self.sup.inner.runtime.run_flow_with(&planned.plan, inputs, &opts);
         let fuel = match &result {
             Ok(o) => o.fuel(),

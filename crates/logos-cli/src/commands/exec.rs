@@ -22,6 +22,8 @@ struct Summary {
     graph_seq: u64,
     at_ms: u64,
     time: String,
+    /// Who ran it (`host`, `agent:NAME`, `human:KEY`), if recorded.
+    actor: Option<String>,
     /// `succeeded` or `failed`.
     outcome: &'static str,
     /// The failing node and its error, if it failed.
@@ -42,6 +44,7 @@ fn summary(id: ExecId, r: &ExecutionRecord) -> Summary {
         graph_seq: r.graph_seq,
         at_ms: r.at_ms,
         time: rfc3339_utc(r.at_ms),
+        actor: r.actor.as_ref().map(ToString::to_string),
         outcome,
         failed_node,
         error,
@@ -62,10 +65,11 @@ pub fn list(ctx: &Context<'_>, limit: usize) -> Result<(), CliError> {
     let mut text = format!("{}\n", count(rows.len() as u64, "execution", "executions"));
     for s in &rows {
         text += &format!(
-            "  {:>6}  {}  {:<20} {:<9} {:>12} fuel  {}\n",
+            "  {:>6}  {}  {:<20} {:<16} {:<9} {:>12} fuel  {}\n",
             s.id,
             s.time,
             s.flow,
+            s.actor.as_deref().unwrap_or("-"),
             s.outcome,
             s.fuel,
             count(s.nodes as u64, "node", "nodes")

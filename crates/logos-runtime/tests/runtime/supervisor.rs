@@ -399,6 +399,8 @@ fn recorded_runs_replay_against_their_graph_version() {
     let out = alice.run_with("pair", &[Value::U64(5)], Some(true)).expect("run");
     assert_eq!(out.outputs, vec![Value::U64(8)]);
     let id = out.record.expect("recorded");
+    let record = w.sup.execution(id).expect("record");
+    assert_eq!(record.actor, Some(logos_runtime::Actor::Agent("alice".into())), "records say who ran them");
     // The graph moves on; the replay still uses the recorded version.
     let c = w.add("alice", &add(3));
     alice.link(&edge(b, "y", c, "x")).expect("link");
