@@ -587,12 +587,12 @@ impl Supervisor {
                 }
                 self.emit(|| SupervisorEvent::RolledBack { from, to, seq, failures });
             }
-            Err(e) => tracing_refusal(self, &Actor::Host, "roll back a failing migration", &e),
+            Err(e) => report_refusal(self, &Actor::Host, "roll back a failing migration", &e),
         }
     }
 }
 
-fn tracing_refusal(sup: &Supervisor, actor: &Actor, action: &str, error: &SupervisorError) {
+fn report_refusal(sup: &Supervisor, actor: &Actor, action: &str, error: &SupervisorError) {
     sup.emit(|| SupervisorEvent::Refused {
         actor: actor.clone(),
         action: action.to_owned(),
@@ -655,7 +655,7 @@ impl Session<'_> {
                 Ok(v)
             }
             Err(e) => {
-                tracing_refusal(self.sup, &self.actor, action, &e);
+                report_refusal(self.sup, &self.actor, action, &e);
                 Err(e)
             }
         }
@@ -735,7 +735,7 @@ impl Session<'_> {
             let e = SupervisorError::Store(logos_store::StoreError::State(
                 logos_ledger::StateError::NotVisible { agent: agent.to_owned(), node: *node },
             ));
-            tracing_refusal(self.sup, &self.actor, "read a node", &e);
+            report_refusal(self.sup, &self.actor, "read a node", &e);
             return Err(e);
         }
         state.graph.node(node).cloned().ok_or(SupervisorError::UnknownNode(*node))
@@ -769,7 +769,7 @@ impl Session<'_> {
     ) -> Result<FlowOutcome, SupervisorError> {
         let action = format!("run flow `{name}`");
         let refuse = |e: SupervisorError| {
-            tracing_refusal(self.sup, &self.actor, &action, &e);
+            report_refusal(self.sup, &self.actor, &action, &e);
             e
         };
         let planned = self.sup.planned(name).map_err(refuse)?;
