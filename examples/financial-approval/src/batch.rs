@@ -202,8 +202,9 @@ fn history(p: &Payment) -> Value {
     ])
 }
 
-/// Reads the flow's outputs: decision, reasons, score.
-fn decision(id: &str, outputs: &[Value], record: Option<ExecId>) -> Result<Decided, Box<dyn Error>> {
+/// Reads the production flow's outputs (decision, reasons, score) as the
+/// decision on payment `id`; an error names the flow and what it returned.
+pub fn decision(id: &str, outputs: &[Value], record: Option<ExecId>) -> Result<Decided, Box<dyn Error>> {
     let unexpected = || format!("{FLOW} returned {outputs:?} for {id}");
     let [Value::Enum(decision), Value::List(reasons), Value::U32(score)] = outputs else {
         return Err(unexpected().into());

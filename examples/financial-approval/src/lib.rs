@@ -35,8 +35,9 @@ use std::error::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use batch::{Decided, Decision};
+pub use batch::{Decided, Decision, decision};
 use logos_runtime::{Approval, ReplayReport, SupervisorError, VerifyReport};
+pub use rules::FLOW;
 
 /// Where the story keeps its files.
 #[derive(Clone, Debug)]

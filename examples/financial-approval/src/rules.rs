@@ -13,8 +13,9 @@ use logos_runtime::{Edge, Event, Flow, NodeId, Operation, PortRef};
 use crate::bank::World;
 use crate::text::paragraph;
 
-/// The production flow.
-pub(crate) const FLOW: &str = "approve-transaction";
+/// The production flow: inputs `txn` and `history` (of `intake`), outputs
+/// `decision`, `reasons` and `score`.
+pub const FLOW: &str = "approve-transaction";
 
 /// The bank's rules, by role.
 #[derive(Clone, Copy, Debug)]
