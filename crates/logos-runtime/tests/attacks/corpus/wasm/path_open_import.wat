@@ -1,0 +1,13 @@
+;; attack: open host files through the WASI path_open import
+;; must: VerifyError::UnknownImport { name: "path_open" } at ingestion
+(module
+  (import "wasi_snapshot_preview1" "path_open" (func (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "logos_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "logos_execute") (param i32 i32) (result i64)
+    ;; output: status 0, then record{ok: bool} = true, at 2048
+    (i32.store8 (i32.const 2048) (i32.const 0))
+    (i32.store8 (i32.const 2049) (i32.const 1))
+    (i64.or (i64.shl (i64.const 2048) (i64.const 32)) (i64.const 2)))
+  (@custom "logos.manifest" "{\"name\":\"path_open_import\",\"inputs\":[],\"outputs\":[{\"name\":\"ok\",\"type\":\"bool\"}]}")
+)

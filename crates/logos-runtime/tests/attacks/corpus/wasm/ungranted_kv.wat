@@ -1,0 +1,15 @@
+;; attack: write to the node's key-value store while the capability is only requested (sediment nodes get no grants)
+;; must: accepted at ingestion (it asks for kv); the run fails with ExecErrorKind::Ungranted { needs: Capability::Kv } before any instance exists
+(module
+  (import "logos" "kv_get" (func $kv_get (param i32 i32 i32 i32) (result i32)))
+  (import "logos" "kv_put" (func $kv_put (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 512) "owned")
+  (func (export "logos_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "logos_execute") (param i32 i32) (result i64)
+    (drop (call $kv_put (i32.const 512) (i32.const 5) (i32.const 512) (i32.const 5)))
+    (i32.store8 (i32.const 2048) (i32.const 0))
+    (i32.store8 (i32.const 2049) (i32.const 1))
+    (i64.or (i64.shl (i64.const 2048) (i64.const 32)) (i64.const 2)))
+  (@custom "logos.manifest" "{\"name\":\"ungranted_kv\",\"inputs\":[],\"outputs\":[{\"name\":\"ok\",\"type\":\"bool\"}],\"capabilities\":[\"kv\"]}")
+)
