@@ -347,9 +347,11 @@ pub enum SupervisorError {
     /// Not a valid agent name.
     #[error(transparent)]
     Actor(#[from] logos_core::ParseActorError),
-    /// The wasm failed static verification.
+    /// The wasm failed static verification (feature `compile`: the
+    /// verifier lives in logos-compile).
+    #[cfg(feature = "compile")]
     #[error("wasm refused by the verifier: {0}")]
-    Verify(String),
+    Verify(logos_compile::VerifyError),
     /// No flow by that name.
     #[error("flow `{0}` does not exist; define it first (logos flow create)")]
     UnknownFlow(String),

@@ -672,7 +672,7 @@ impl Session<'_> {
         self.change("add a node", || {
             #[cfg(feature = "compile")]
             logos_compile::verify_wasm(wasm, manifest, &logos_compile::VerifyLimits::default())
-                .map_err(|e| SupervisorError::Verify(e.to_string()))?;
+                .map_err(SupervisorError::Verify)?;
             Ok(self.sup.inner.store.add_node(&self.stamp(), wasm, manifest)?)
         })
     }

@@ -39,7 +39,7 @@ pub fn add_wasm(ctx: &Context<'_>, wasm_path: &Path, manifest_path: Option<&Path
     };
     let sup = ctx.supervisor()?;
     let added = ctx.session(&sup)?.add_node(&wasm, &manifest).map_err(|e| match e {
-        SupervisorError::Verify(reason) => refused(reason),
+        SupervisorError::Verify(reason) => refused(reason.to_string()),
         e => e.into(),
     })?;
     let name = manifest.name.as_str();

@@ -94,14 +94,12 @@ fn ingest_file(w: &World, path: &str) -> Outcome {
 
 /// Offers `wasm` with `declared` as agent `mallory`: `Ok` if stored,
 /// `Failure::Verify` if the verifier refused it and the supervisor refused
-/// it with the same error.
+/// it with the same typed error.
 pub fn ingest(w: &World, wasm: &[u8], declared: &NodeManifest) -> Result<NodeId, Failure> {
     let typed = verify_wasm(wasm, declared, &VerifyLimits::default());
     let agent = w.sup.agent("mallory").map_err(Failure::Supervisor)?;
     match (typed, agent.add_node(wasm, declared)) {
-        (Err(v), Err(SupervisorError::Verify(message))) if message == v.to_string() => {
-            Err(Failure::Verify(v))
-        }
+        (Err(v), Err(SupervisorError::Verify(refused))) if refused == v => Err(Failure::Verify(v)),
         (Err(v), other) => Err(Failure::Broken(format!(
             "the verifier refuses the module ({v}) but the supervisor answered {other:?}"
         ))),
