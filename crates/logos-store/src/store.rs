@@ -11,7 +11,7 @@ use redb::{Database, ReadableDatabase, WriteTransaction};
 
 use crate::StoreError;
 use crate::tables::*;
-use crate::tree::{MIN_STORED_LEVEL, TreeSource};
+use crate::tree::{Frontier, MIN_STORED_LEVEL, TreeSource};
 
 /// The Merkle tree as read in a read transaction.
 pub(crate) type ReadTree<'a> = TreeSource<
@@ -321,9 +321,9 @@ impl RedbStore {
                 // should not reopen the same tables a thousand times.
                 let mut ledger = txn.open_table(LEDGER)?;
                 let mut tree = txn.open_table(MERKLE)?;
-                // Nodes made by this batch: their left siblings are found here,
-                // not re-read (or recomputed from entries) through redb.
-                let mut recent = crate::tree::RecentNodes::default();
+                // The right edge of the tree: the left siblings the next
+                // appends need, kept here instead of re-read through redb.
+                let mut edge: [Option<(u64, Hash)>; 64] = [None; 64];
                 for (event, authorization) in events {
                     let entry = Entry {
                         seq: head.size,
@@ -337,7 +337,9 @@ impl RedbStore {
                     let before = matches!(entry.event, Event::Migrated { .. } | Event::RolledBack { .. })
                         .then(|| state.graph.clone());
                     {
-                        let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
+                        // Roots are needed only to check a token; the write
+                        // transaction reads the batch's own entries and nodes.
+                        let source = TreeSource::new(&tree, &ledger);
                         state
                             .apply(&entry, &|size| merkle::root(&source, size).ok())
                             .map_err(StoreError::from)?;
@@ -346,17 +348,18 @@ impl RedbStore {
                     let bytes = entry.encode();
                     let leaf = merkle::leaf_hash(&bytes);
                     let nodes = {
-                        let source = TreeSource { merkle: &tree, ledger: &ledger, recent: Some(&recent) };
-                        merkle::append_nodes(&source, head.size, leaf)?
+                        let stored = TreeSource::new(&tree, &ledger);
+                        merkle::append_nodes(&Frontier { edge, stored: &stored }, head.size, leaf)?
                     };
                     ledger.insert(head.size, bytes.as_slice())?;
                     for (level, index, hash) in nodes {
                         if level >= MIN_STORED_LEVEL {
                             tree.insert((level, index), &hash)?;
                         }
-                        recent.insert((level, index), hash);
+                        if let Some(slot) = edge.get_mut(usize::from(level)) {
+                            *slot = Some((index, hash));
+                        }
                     }
-                    // The entry hash is its leaf hash (one SHA-256 for both).
                     head = LedgerHead { size: head.size + 1, hash: leaf };
                 }
             }

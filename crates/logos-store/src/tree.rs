@@ -1,9 +1,6 @@
 //! The RFC 6962 Merkle tree over ledger entries, persisted in the MERKLE
 //! table in the same write transaction as each entry.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use logos_ledger::merkle::{self, ConsistencyProof, Hash, InclusionProof, NodeSource, TreeError};
 use redb::ReadableTable;
 
@@ -17,50 +14,36 @@ use crate::tables::{LEDGER, MERKLE};
 /// proof reads at most a handful of entries more.
 pub(crate) const MIN_STORED_LEVEL: u8 = 3;
 
-/// The nodes a batch made, by (level, index).
-pub(crate) type RecentNodes = HashMap<(u8, u64), Hash, BuildHasherDefault<NodeKeyHasher>>;
+/// The right edge of the tree while a batch appends: per level, the last
+/// node made at that level, which is exactly the left sibling the next
+/// append at that level needs. Anything else is read through `stored` (only
+/// the first append of a batch, per level, needs that).
+pub(crate) struct Frontier<'a, S> {
+    pub(crate) edge: [Option<(u64, Hash)>; 64],
+    pub(crate) stored: &'a S,
+}
 
-/// Hasher for (level, index) keys: they are computed in-process, never
-/// chosen by an attacker, so an FxHash-style multiply mix replaces SipHash
-/// (which showed up at several percent of a batched append).
-#[derive(Default)]
-pub(crate) struct NodeKeyHasher(u64);
+impl<S: NodeSource> NodeSource for Frontier<'_, S> {
+    type Error = S::Error;
 
-impl NodeKeyHasher {
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    fn node(&self, level: u8, index: u64) -> Result<Hash, S::Error> {
+        match self.edge.get(usize::from(level)).copied().flatten() {
+            Some((at, hash)) if at == index => Ok(hash),
+            _ => self.stored.node(level, index),
+        }
     }
 }
 
-impl Hasher for NodeKeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        bytes.iter().for_each(|b| self.mix(u64::from(*b)));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.mix(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.mix(n);
-    }
-}
-
-/// The MERKLE and LEDGER tables (read or write) seen as a [`NodeSource`],
-/// with the nodes made earlier in the same batch, not yet readable back cheaply.
+/// The MERKLE and LEDGER tables (read, or written in the current
+/// transaction, which reads its own writes) seen as a [`NodeSource`].
 pub(crate) struct TreeSource<'a, M, L> {
     pub(crate) merkle: &'a M,
     pub(crate) ledger: &'a L,
-    pub(crate) recent: Option<&'a RecentNodes>,
 }
 
 impl<'a, M, L> TreeSource<'a, M, L> {
     pub(crate) fn new(merkle: &'a M, ledger: &'a L) -> Self {
-        Self { merkle, ledger, recent: None }
+        Self { merkle, ledger }
     }
 }
 
@@ -72,9 +55,6 @@ where
     type Error = StoreError;
 
     fn node(&self, level: u8, index: u64) -> Result<Hash, StoreError> {
-        if let Some(hash) = self.recent.and_then(|r| r.get(&(level, index))) {
-            return Ok(*hash);
-        }
         let missing =
             || StoreError::Corrupt(format!("merkle node at level {level}, index {index} is missing"));
         if level >= MIN_STORED_LEVEL {
