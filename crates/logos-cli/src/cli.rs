@@ -326,6 +326,10 @@ pub enum NodeCommand {
         /// Its successor.
         #[arg(value_name = "TO")]
         to: String,
+        /// An adapter node whose inputs are TO's outputs and whose outputs
+        /// are FROM's, for a successor with different outputs.
+        #[arg(long, value_name = "ADAPTER")]
+        via: Option<String>,
         #[command(flatten)]
         token: TokenArg,
     },
@@ -469,7 +473,7 @@ pub enum TokenOp {
         #[arg(value_name = "CAP")]
         capability: Capability,
     },
-    /// Replace bedrock node FROM by TO.
+    /// Replace bedrock node FROM by TO (through --via ADAPTER if TO's outputs differ).
     Migrate {
         /// The bedrock node being replaced.
         #[arg(value_name = "FROM")]
@@ -477,6 +481,9 @@ pub enum TokenOp {
         /// Its successor.
         #[arg(value_name = "TO")]
         to: String,
+        /// An adapter node whose inputs are TO's outputs and whose outputs are FROM's.
+        #[arg(long, value_name = "ADAPTER")]
+        via: Option<String>,
     },
     /// Replace the human keyring: `keyring --human PUB... --quorum N`.
     Keyring(KeyringArgs),

@@ -150,6 +150,20 @@ pub enum Event {
         /// Its predecessor, bound again.
         to: NodeId,
     },
+    /// Bedrock node `from` was replaced by `to`, whose outputs differ,
+    /// through the declared `adapter`: `from`'s input edges now feed `to`,
+    /// every output of `to` feeds the same-named adapter input, and
+    /// `from`'s output edges leave from the same-named adapter output.
+    /// `from` is deprecated; `to` and `adapter` become bedrock with `from`
+    /// as parent.
+    MigratedVia {
+        /// The replaced node.
+        from: NodeId,
+        /// Its successor.
+        to: NodeId,
+        /// The adapter from `to`'s outputs to `from`'s.
+        adapter: NodeId,
+    },
 }
 
 impl Event {
@@ -174,6 +188,7 @@ impl Event {
             Self::ProposalApproved { .. } => "proposal-approved",
             Self::ProposalRejected { .. } => "proposal-rejected",
             Self::RolledBack { .. } => "rolled-back",
+            Self::MigratedVia { .. } => "migrated-via",
         }
     }
 
@@ -222,6 +237,14 @@ impl Event {
             }
             Self::RolledBack { from, to } => {
                 format!("node {} rolled back to its predecessor {}", from.short(), to.short())
+            }
+            Self::MigratedVia { from, to, adapter } => {
+                format!(
+                    "node {} migrated to {} through adapter {}",
+                    from.short(),
+                    to.short(),
+                    adapter.short()
+                )
             }
         }
     }

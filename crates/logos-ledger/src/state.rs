@@ -264,6 +264,9 @@ pub fn required_operation(event: &Event) -> Option<Operation> {
             Operation::Grant { node: *node, capability: *capability }
         }
         Event::Migrated { from, to } => Operation::Migrate { from: *from, to: *to },
+        Event::MigratedVia { from, to, adapter } => {
+            Operation::MigrateVia { from: *from, to: *to, adapter: *adapter }
+        }
         Event::KeyringChanged { keyring } => {
             let mut keys = keyring.keys.clone();
             keys.sort_unstable();
@@ -300,7 +303,10 @@ impl LedgerState {
     /// to check that a token was signed against a real prefix of this ledger.
     pub fn apply(&mut self, entry: &Entry, root_at: &dyn Fn(u64) -> Option<Hash>) -> Result<(), StateError> {
         let token = self.check_authorization(entry, root_at)?;
-        if matches!(entry.event, Event::Migrated { .. } | Event::RolledBack { .. }) {
+        if matches!(
+            entry.event,
+            Event::Migrated { .. } | Event::MigratedVia { .. } | Event::RolledBack { .. }
+        ) {
             // These change several things; stage them so a failure halfway leaves no trace.
             let mut next = self.clone();
             next.apply_event(entry, root_at)?;
@@ -467,6 +473,7 @@ impl LedgerState {
                 self.live_status(node)?.deprecated = true;
             }
             Event::Migrated { from, to } => self.migrate(*from, *to)?,
+            Event::MigratedVia { from, to, adapter } => self.migrate_via(*from, *to, *adapter)?,
             Event::KeyringChanged { keyring } => {
                 check_keyring(keyring, false)?;
                 self.keyring = keyring.clone();
@@ -657,6 +664,98 @@ impl LedgerState {
         }
         if let Some(s) = self.status.get_mut(&to) {
             s.deprecated = false;
+        }
+        Ok(())
+    }
+
+    /// A migration whose successor's outputs differ, bridged by `adapter`
+    /// (see [`Event::MigratedVia`]). Staged by `apply`: any failure leaves
+    /// no trace.
+    fn migrate_via(&mut self, from: NodeId, to: NodeId, adapter: NodeId) -> Result<(), StateError> {
+        let incompatible = |reason: String| StateError::Incompatible { from, to, reason };
+        if from == to || from == adapter || to == adapter {
+            return Err(incompatible(
+                "the replaced node, its successor and the adapter must be three nodes".into(),
+            ));
+        }
+        if !self.live_status(&from)?.bedrock {
+            return Err(StateError::NotBedrock(from));
+        }
+        for node in [to, adapter] {
+            if self.live_status(&node)?.bedrock {
+                return Err(StateError::AlreadyBedrock(node));
+            }
+        }
+        let (Some(old), Some(new), Some(bridge)) = (
+            self.graph.node(&from).cloned(),
+            self.graph.node(&to).cloned(),
+            self.graph.node(&adapter).cloned(),
+        ) else {
+            return Err(StateError::UnknownNode(from));
+        };
+        for p in &old.inputs {
+            if new.input(&p.name) != Some(&p.ty) {
+                return Err(incompatible(format!("input port `{}: {}` is missing or differs", p.name, p.ty)));
+            }
+        }
+        for p in &bridge.inputs {
+            if new.output(&p.name) != Some(&p.ty) {
+                return Err(incompatible(format!(
+                    "adapter input `{}: {}` is not an output of the successor",
+                    p.name, p.ty
+                )));
+            }
+        }
+        for p in &old.outputs {
+            if bridge.output(&p.name) != Some(&p.ty) {
+                return Err(incompatible(format!(
+                    "output port `{}: {}` is missing from the adapter or differs",
+                    p.name, p.ty
+                )));
+            }
+        }
+        // Edges into the adapter's inputs must be free for the bridge.
+        for p in &bridge.inputs {
+            if let Some(edge) = self.graph.feeder(&PortRef::new(adapter, p.name.clone())) {
+                return Err(incompatible(format!("adapter input `{}` is already fed by {edge}", p.name)));
+            }
+        }
+        let moved: Vec<Edge> =
+            self.graph.edges().filter(|e| e.from.node == from || e.to.node == from).cloned().collect();
+        for edge in &moved {
+            self.graph.remove_edge(edge)?;
+        }
+        let contract = |e: ContractError| incompatible(e.to_string());
+        for edge in &moved {
+            let rewired = if edge.to.node == from {
+                Edge::new(edge.from.clone(), PortRef::new(to, edge.to.port.clone()))
+            } else {
+                Edge::new(PortRef::new(adapter, edge.from.port.clone()), edge.to.clone())
+            };
+            self.graph.add_edge(rewired).map_err(contract)?;
+        }
+        for p in &bridge.inputs {
+            let bridge_edge =
+                Edge::new(PortRef::new(to, p.name.clone()), PortRef::new(adapter, p.name.clone()));
+            self.graph.add_edge(bridge_edge).map_err(contract)?;
+        }
+        for defined in self.flows.values_mut() {
+            let flow = &mut defined.flow;
+            for port in flow.inputs.iter_mut().filter(|p| p.node == from) {
+                port.node = to;
+            }
+            for port in flow.outputs.iter_mut().filter(|p| p.node == from) {
+                port.node = adapter;
+            }
+        }
+        if let Some(s) = self.status.get_mut(&from) {
+            s.deprecated = true;
+        }
+        for node in [to, adapter] {
+            if let Some(s) = self.status.get_mut(&node) {
+                s.bedrock = true;
+                s.parent = Some(from);
+            }
         }
         Ok(())
     }

@@ -22,7 +22,7 @@
 //! ```
 //!
 //! - `op promote <node>`, `op deprecate <node>`, `op migrate <from> <to>`,
-//!   `op grant <node> <capability>`, `op keyring <quorum> <key>,<key>,...`,
+//!   `op migrate-via <from> <to> <adapter>`, `op grant <node> <capability>`, `op keyring <quorum> <key>,<key>,...`,
 //!   `op policy <sha-256 of the policy document>`;
 //! - node ids, keys and digests are 64 lowercase hex digits; keyring keys are
 //!   sorted, unique, valid Ed25519 keys (at most [`MAX_KEYRING_KEYS`]) and the
@@ -311,6 +311,16 @@ pub enum Operation {
         /// The node.
         node: NodeId,
     },
+    /// Replace bedrock node `from` by `to` whose outputs differ, through
+    /// `adapter`, which turns `to`'s outputs into `from`'s.
+    MigrateVia {
+        /// The replaced node.
+        from: NodeId,
+        /// Its successor.
+        to: NodeId,
+        /// The declared adapter.
+        adapter: NodeId,
+    },
     /// Grant a capability to a node.
     Grant {
         /// The node.
@@ -334,12 +344,13 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// The word on the `op` line: `promote`, `migrate`, `deprecate`, `grant`,
-    /// `keyring` or `policy`.
+    /// The word on the `op` line: `promote`, `migrate`, `migrate-via`,
+    /// `deprecate`, `grant`, `keyring` or `policy`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Promote { .. } => "promote",
             Self::Migrate { .. } => "migrate",
+            Self::MigrateVia { .. } => "migrate-via",
             Self::Deprecate { .. } => "deprecate",
             Self::Grant { .. } => "grant",
             Self::ChangeKeyring { .. } => "keyring",
@@ -385,6 +396,7 @@ impl fmt::Display for Operation {
         match self {
             Self::Promote { node } | Self::Deprecate { node } => write!(f, " {node}"),
             Self::Migrate { from, to } => write!(f, " {from} {to}"),
+            Self::MigrateVia { from, to, adapter } => write!(f, " {from} {to} {adapter}"),
             Self::Grant { node, capability } => write!(f, " {node} {}", capability.name()),
             Self::ChangeKeyring { keys, quorum } => {
                 write!(f, " {quorum} ")?;
@@ -900,6 +912,9 @@ fn parse_operation(text: &str) -> Result<Operation, String> {
         ("promote", [n]) => Operation::Promote { node: node(n)? },
         ("deprecate", [n]) => Operation::Deprecate { node: node(n)? },
         ("migrate", [from, to]) => Operation::Migrate { from: node(from)?, to: node(to)? },
+        ("migrate-via", [from, to, adapter]) => {
+            Operation::MigrateVia { from: node(from)?, to: node(to)?, adapter: node(adapter)? }
+        }
         ("grant", [n, c]) => {
             let capability = c.parse::<Capability>().map_err(|e| e.to_string())?;
             Operation::Grant { node: node(n)?, capability }

@@ -133,6 +133,7 @@ fn every_operation_kind_round_trips_and_verifies() {
         promote(),
         Operation::Deprecate { node: node("old") },
         Operation::Migrate { from: node("old"), to: node("new") },
+        Operation::MigrateVia { from: node("old"), to: node("new"), adapter: node("bridge") },
         Operation::Grant { node: node("fetch"), capability: Capability::Network },
         Operation::ChangeKeyring { keys, quorum: 2 },
         Operation::ChangePolicy { digest: [0xcd; 32] },
@@ -607,6 +608,11 @@ fn arb_operation() -> impl Strategy<Value = Operation> {
         arb_node().prop_map(|node| Operation::Promote { node }),
         arb_node().prop_map(|node| Operation::Deprecate { node }),
         (arb_node(), arb_node()).prop_map(|(from, to)| Operation::Migrate { from, to }),
+        (arb_node(), arb_node(), arb_node()).prop_map(|(from, to, adapter)| Operation::MigrateVia {
+            from,
+            to,
+            adapter
+        }),
         (arb_node(), prop::sample::select(Capability::ALL.to_vec()))
             .prop_map(|(node, capability)| Operation::Grant { node, capability }),
         keyring.prop_map(|(keys, quorum)| Operation::ChangeKeyring { keys, quorum }),

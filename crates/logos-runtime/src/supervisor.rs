@@ -610,6 +610,9 @@ fn event_for(op: &Operation) -> Option<Event> {
             Event::CapabilityGranted { node: *node, capability: *capability }
         }
         Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
+        Operation::MigrateVia { from, to, adapter } => {
+            Event::MigratedVia { from: *from, to: *to, adapter: *adapter }
+        }
         Operation::ChangeKeyring { keys, quorum } => {
             Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
         }

@@ -67,6 +67,13 @@ pub(crate) fn write_changes(
             touched.extend([*from, *to]);
             txn.open_table(META)?.insert(KEY_FLOWS, encode_map(&next.flows).as_slice())?;
         }
+        Event::MigratedVia { from, to, adapter } => {
+            let before = before
+                .ok_or_else(|| StoreError::Corrupt("migration committed without its prior graph".into()))?;
+            write_edge_diff(txn, before, &next.graph)?;
+            touched.extend([*from, *to, *adapter]);
+            txn.open_table(META)?.insert(KEY_FLOWS, encode_map(&next.flows).as_slice())?;
+        }
         Event::Promoted { node }
         | Event::Deprecated { node }
         | Event::CapabilityGranted { node, .. }

@@ -334,8 +334,11 @@ impl RedbStore {
                         authorization,
                     };
                     // A failure below abandons the transaction and `state`, a scratch copy.
-                    let before = matches!(entry.event, Event::Migrated { .. } | Event::RolledBack { .. })
-                        .then(|| state.graph.clone());
+                    let before = matches!(
+                        entry.event,
+                        Event::Migrated { .. } | Event::MigratedVia { .. } | Event::RolledBack { .. }
+                    )
+                    .then(|| state.graph.clone());
                     {
                         // Roots are needed only to check a token; the write
                         // transaction reads the batch's own entries and nodes.

@@ -263,3 +263,69 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
 }
+
+fn ported(name: &str, inputs: &[(&str, PortType)], outputs: &[(&str, PortType)]) -> NodeManifest {
+    let ports = |ps: &[(&str, PortType)]| ps.iter().map(|(n, t)| Port::new(*n, t.clone())).collect();
+    NodeManifest {
+        name: name.into(),
+        inputs: ports(inputs),
+        outputs: ports(outputs),
+        capabilities: Default::default(),
+    }
+}
+
+#[test]
+fn a_successor_with_other_outputs_migrates_through_a_declared_adapter() {
+    let w = World::new();
+    let add = |m: NodeManifest| w.store.add_node(&host(), &wasm(&m.name), &m).expect("node").id;
+    let feeder = w.node(&host(), "feeder");
+    let rule = w.node(&host(), "rule");
+    let consumer = w.node(&host(), "consumer");
+    // The successor scores instead of deciding; the adapter turns the score back into `y`.
+    let successor = add(ported("rule-v2", &[("x", PortType::U64)], &[("score", PortType::U32)]));
+    let adapter = add(ported("score-to-y", &[("score", PortType::U32)], &[("y", PortType::U64)]));
+    let wrong = add(ported("wrong-adapter", &[("score", PortType::U64)], &[("y", PortType::U64)]));
+    w.store.add_edge(&host(), &edge(feeder, rule)).expect("edge");
+    w.store.add_edge(&host(), &edge(rule, consumer)).expect("edge");
+    for node in [feeder, rule] {
+        w.govern(Event::Promoted { node }, Operation::Promote { node });
+    }
+    let flow = Flow::production("score", vec![PortRef::new(feeder, "x")], vec![PortRef::new(rule, "y")]);
+    w.store.append(&host(), Event::FlowDefined { flow }).expect("flow");
+
+    // Without an adapter the successor does not fit; with a mistyped one neither.
+    let plain = Operation::Migrate { from: rule, to: successor };
+    let mut t = Token::new(w.statement(plain));
+    t.sign(&human(1)).expect("sign");
+    t.sign(&human(2)).expect("sign");
+    let e = state_err(w.refused(|s| s.govern(&host(), Event::Migrated { from: rule, to: successor }, &t)));
+    assert!(matches!(e, StateError::Incompatible { .. }), "{e}");
+    let via_wrong = Operation::MigrateVia { from: rule, to: successor, adapter: wrong };
+    let mut t = Token::new(w.statement(via_wrong));
+    t.sign(&human(1)).expect("sign");
+    t.sign(&human(2)).expect("sign");
+    let event = Event::MigratedVia { from: rule, to: successor, adapter: wrong };
+    let e = state_err(w.refused(|s| s.govern(&host(), event, &t)));
+    assert!(matches!(&e, StateError::Incompatible { reason, .. } if reason.contains("adapter input")), "{e}");
+
+    let op = Operation::MigrateVia { from: rule, to: successor, adapter };
+    w.govern(Event::MigratedVia { from: rule, to: successor, adapter }, op);
+    let state = w.store.state();
+    let mut edges: Vec<Edge> = state.graph.edges().cloned().collect();
+    edges.sort();
+    let mut expected = vec![
+        Edge::new(PortRef::new(feeder, "y"), PortRef::new(successor, "x")),
+        Edge::new(PortRef::new(successor, "score"), PortRef::new(adapter, "score")),
+        Edge::new(PortRef::new(adapter, "y"), PortRef::new(consumer, "x")),
+    ];
+    expected.sort();
+    assert_eq!(edges, expected);
+    assert_eq!(state.flows["score"].flow.outputs, vec![PortRef::new(adapter, "y")]);
+    assert!(state.status[&rule].deprecated);
+    for node in [successor, adapter] {
+        assert!(state.status[&node].bedrock && state.status[&node].parent == Some(rule));
+    }
+    // The production flow still holds: every node it runs is live bedrock.
+    assert!(state.flow_nodes(&state.flows["score"].flow).is_ok());
+    w.store.verify().expect("verifies");
+}

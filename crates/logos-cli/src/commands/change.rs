@@ -23,8 +23,8 @@ pub enum Change<'a> {
     Deprecate(&'a str),
     /// `grant NODE CAP`
     Grant(&'a str, Capability),
-    /// `migrate FROM TO`
-    Migrate(&'a str, &'a str),
+    /// `migrate FROM TO [--via ADAPTER]`
+    Migrate(&'a str, &'a str, Option<&'a str>),
     /// `keyring --human PUB... --quorum N`
     Keyring(&'a [String], u16),
     /// `policy FILE`
@@ -37,7 +37,7 @@ impl<'a> From<&'a TokenOp> for Change<'a> {
             TokenOp::Promote { node } => Self::Promote(node),
             TokenOp::Deprecate { node } => Self::Deprecate(node),
             TokenOp::Grant { node, capability } => Self::Grant(node, *capability),
-            TokenOp::Migrate { from, to } => Self::Migrate(from, to),
+            TokenOp::Migrate { from, to, via } => Self::Migrate(from, to, via.as_deref()),
             TokenOp::Keyring(args) => Self::Keyring(&args.human, args.quorum),
             TokenOp::Policy { file } => Self::Policy(file),
         }
@@ -53,7 +53,10 @@ impl Change<'_> {
             Self::Promote(n) => Event::Promoted { node: node(n)? },
             Self::Deprecate(n) => Event::Deprecated { node: node(n)? },
             Self::Grant(n, capability) => Event::CapabilityGranted { node: node(n)?, capability },
-            Self::Migrate(from, to) => Event::Migrated { from: node(from)?, to: node(to)? },
+            Self::Migrate(from, to, None) => Event::Migrated { from: node(from)?, to: node(to)? },
+            Self::Migrate(from, to, Some(adapter)) => {
+                Event::MigratedVia { from: node(from)?, to: node(to)?, adapter: node(adapter)? }
+            }
             Self::Keyring(humans, quorum) => {
                 Event::KeyringChanged { keyring: keys::keyring(humans, Some(quorum))? }
             }
@@ -81,6 +84,9 @@ pub fn event_for(op: &Operation, policy: Option<&Path>) -> Result<Event, CliErro
             Event::CapabilityGranted { node: *node, capability: *capability }
         }
         Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
+        Operation::MigrateVia { from, to, adapter } => {
+            Event::MigratedVia { from: *from, to: *to, adapter: *adapter }
+        }
         Operation::ChangeKeyring { keys, quorum } => {
             Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
         }
@@ -131,6 +137,9 @@ pub fn describe(op: &Operation, graph: &Graph) -> String {
         Operation::Deprecate { node: n } => format!("deprecate {}", node(n)),
         Operation::Grant { node: n, capability } => format!("grant {capability} to {}", node(n)),
         Operation::Migrate { from, to } => format!("migrate {} to {}", node(from), node(to)),
+        Operation::MigrateVia { from, to, adapter } => {
+            format!("migrate {} to {} through adapter {}", node(from), node(to), node(adapter))
+        }
         Operation::ChangeKeyring { keys, quorum } => {
             format!("set the keyring to {} keys, quorum {quorum}", keys.len())
         }

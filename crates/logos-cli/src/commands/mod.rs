@@ -169,8 +169,8 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Node(NodeCommand::Grant { node, capability, token }) => {
             govern::run(&ctx, Change::Grant(node, *capability), &token.token)
         }
-        Command::Node(NodeCommand::Migrate { from, to, token }) => {
-            govern::run(&ctx, Change::Migrate(from, to), &token.token)
+        Command::Node(NodeCommand::Migrate { from, to, via, token }) => {
+            govern::run(&ctx, Change::Migrate(from, to, via.as_deref()), &token.token)
         }
         Command::Keyring(KeyringCommand::Set { keyring, token }) => {
             govern::run(&ctx, Change::Keyring(&keyring.human, keyring.quorum), &token.token)
