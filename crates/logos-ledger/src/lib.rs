@@ -70,5 +70,6 @@ pub use entry::{Authorization, DecodeError, Entry, EntrySignature, Hash, MAX_ENT
 pub use event::{Event, Keyring};
 pub use policy::Policy;
 pub use state::{
-    DefinedFlow, LedgerState, NodeStatus, Proposal, ProposalState, StateError, required_operation,
+    DefinedFlow, LedgerState, NodeStatus, Proposal, ProposalState, StateError, governed_event,
+    required_operation,
 };

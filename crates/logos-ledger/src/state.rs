@@ -277,6 +277,27 @@ pub fn required_operation(event: &Event) -> Option<Operation> {
     })
 }
 
+/// The governed event `operation` authorises: the inverse of
+/// [`required_operation`]. `None` for a policy change, whose operation names
+/// the document only by its digest (the caller supplies the document).
+pub fn governed_event(operation: &Operation) -> Option<Event> {
+    Some(match operation {
+        Operation::Promote { node } => Event::Promoted { node: *node },
+        Operation::Deprecate { node } => Event::Deprecated { node: *node },
+        Operation::Grant { node, capability } => {
+            Event::CapabilityGranted { node: *node, capability: *capability }
+        }
+        Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
+        Operation::MigrateVia { from, to, adapter } => {
+            Event::MigratedVia { from: *from, to: *to, adapter: *adapter }
+        }
+        Operation::ChangeKeyring { keys, quorum } => {
+            Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
+        }
+        Operation::ChangePolicy { .. } => return None,
+    })
+}
+
 impl LedgerState {
     /// The state right after a genesis entry.
     pub fn genesis(entry: &Entry) -> Result<Self, StateError> {
@@ -851,4 +872,28 @@ fn not_owner(agent: &str, what: String) -> StateError {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn governed_event_inverts_required_operation() {
+        let (a, b, c) = (NodeId::of_wasm(b"a"), NodeId::of_wasm(b"b"), NodeId::of_wasm(b"c"));
+        let events = [
+            Event::Promoted { node: a },
+            Event::Deprecated { node: a },
+            Event::CapabilityGranted { node: a, capability: logos_core::Capability::Log },
+            Event::Migrated { from: a, to: b },
+            Event::MigratedVia { from: a, to: b, adapter: c },
+            Event::KeyringChanged { keyring: Keyring { keys: vec![[1; 32], [2; 32]], quorum: 2 } },
+        ];
+        for event in events {
+            let op = required_operation(&event).expect("governed");
+            assert_eq!(governed_event(&op), Some(event));
+        }
+        let policy = required_operation(&Event::PolicyChanged { policy: vec![] }).expect("governed");
+        assert_eq!(governed_event(&policy), None, "a policy operation carries only the digest");
+    }
 }

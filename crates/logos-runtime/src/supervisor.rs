@@ -48,7 +48,7 @@ use logos_core::{
 };
 use logos_ledger::ed25519_dalek::{Signer, SigningKey};
 use logos_ledger::token::{Operation, Statement, Token};
-use logos_ledger::{EntrySignature, Event, Keyring, LedgerState, Policy, Proposal, ProposalState};
+use logos_ledger::{EntrySignature, Event, LedgerState, Policy, Proposal, ProposalState, governed_event};
 use logos_store::RedbStore;
 
 use crate::errors::{FlowError, SupervisorError};
@@ -410,7 +410,7 @@ impl Supervisor {
             return Ok(Approval::Pending { have, need });
         }
         let token = self.proposal_token(proposal)?;
-        let Some(event) = event_for(token.statement().operation()) else { return Ok(Approval::Ready) };
+        let Some(event) = governed_event(token.statement().operation()) else { return Ok(Approval::Ready) };
         let seq = self.host().govern(event, &token)?;
         Ok(Approval::Applied { seq })
     }
@@ -598,26 +598,6 @@ fn report_refusal(sup: &Supervisor, actor: &Actor, action: &str, error: &Supervi
         action: action.to_owned(),
         error: error.to_string(),
     });
-}
-
-/// The governed event an operation authorises, when the operation carries
-/// everything the event needs.
-fn event_for(op: &Operation) -> Option<Event> {
-    Some(match op {
-        Operation::Promote { node } => Event::Promoted { node: *node },
-        Operation::Deprecate { node } => Event::Deprecated { node: *node },
-        Operation::Grant { node, capability } => {
-            Event::CapabilityGranted { node: *node, capability: *capability }
-        }
-        Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
-        Operation::MigrateVia { from, to, adapter } => {
-            Event::MigratedVia { from: *from, to: *to, adapter: *adapter }
-        }
-        Operation::ChangeKeyring { keys, quorum } => {
-            Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
-        }
-        _ => return None,
-    })
 }
 
 /// One principal's view of the supervisor. Every change it makes is

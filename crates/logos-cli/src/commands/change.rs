@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use logos_runtime::layers::ledger::required_operation;
-use logos_runtime::{Capability, Event, Graph, Keyring, NodeId, Operation, Policy, RedbStore};
+use logos_runtime::layers::ledger::{governed_event, required_operation};
+use logos_runtime::{Capability, Event, Graph, NodeId, Operation, Policy, RedbStore};
 
 use crate::cli::TokenOp;
 use crate::error::CliError;
@@ -77,19 +77,11 @@ pub fn policy_event(file: &Path) -> Result<Event, CliError> {
 /// The event `op` authorises. A policy change needs its document, which
 /// the operation names only by digest.
 pub fn event_for(op: &Operation, policy: Option<&Path>) -> Result<Event, CliError> {
+    if let Some(event) = governed_event(op) {
+        return Ok(event);
+    }
+    // The one operation without its event's data: a policy change.
     Ok(match op {
-        Operation::Promote { node } => Event::Promoted { node: *node },
-        Operation::Deprecate { node } => Event::Deprecated { node: *node },
-        Operation::Grant { node, capability } => {
-            Event::CapabilityGranted { node: *node, capability: *capability }
-        }
-        Operation::Migrate { from, to } => Event::Migrated { from: *from, to: *to },
-        Operation::MigrateVia { from, to, adapter } => {
-            Event::MigratedVia { from: *from, to: *to, adapter: *adapter }
-        }
-        Operation::ChangeKeyring { keys, quorum } => {
-            Event::KeyringChanged { keyring: Keyring { keys: keys.clone(), quorum: *quorum } }
-        }
         Operation::ChangePolicy { digest } => {
             let file = policy.ok_or_else(|| {
                 CliError::Input(format!(
@@ -109,6 +101,7 @@ pub fn event_for(op: &Operation, policy: Option<&Path>) -> Result<Event, CliErro
             }
             event
         }
+        other => return Err(CliError::Input(format!("{other} has no ledger event"))),
     })
 }
 
