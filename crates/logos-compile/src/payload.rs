@@ -128,6 +128,7 @@ pub(crate) fn analyze(source: &str, max_bytes: usize) -> Result<Analysis, Compil
 }
 
 fn analyze_here(source: &str) -> Result<Analysis, PayloadError> {
+    refuse_frontmatter(source)?;
     let tokens: proc_macro2::TokenStream = source.parse().map_err(|e: proc_macro2::LexError| {
         let at = e.span().start();
         PayloadError::Syntax {
@@ -150,6 +151,30 @@ fn analyze_here(source: &str) -> Result<Analysis, PayloadError> {
     }
     items::check_items(&file)?;
     ports::derive(&file)
+}
+
+/// Cargo-script frontmatter (a `---` fence before the first item) would
+/// otherwise reach the parser as a stray `-` token and get a generic
+/// "expected item" error; name it instead.
+fn refuse_frontmatter(source: &str) -> Result<(), PayloadError> {
+    for (index, line) in source.lines().enumerate() {
+        // rustc allows a shebang line before the fence (an inner attribute
+        // `#![...]` is not one); the payload allows neither, and the parser
+        // refuses a shebang by itself.
+        let shebang = index == 0 && line.starts_with("#!") && !line[2..].trim_start().starts_with('[');
+        if shebang || line.trim().is_empty() {
+            continue;
+        }
+        if line.trim_start().starts_with("---") {
+            return Err(PayloadError::Syntax {
+                line: index + 1,
+                column: 0,
+                message: "a payload has no frontmatter: it declares no dependencies of its own (docs/skill.md lists the crates it may use)".into(),
+            });
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// 1-based line of a span (0 when unknown).

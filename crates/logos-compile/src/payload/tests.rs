@@ -289,3 +289,27 @@ fn pathological_nesting_is_an_error_not_a_crash() {
         let _ = analyze(src, 1 << 20);
     }
 }
+
+#[test]
+fn frontmatter_is_named_not_a_generic_parse_error() {
+    let body = format!("{HEAD}{}", io("pub a: u64", "pub b: u64"));
+    for (src, line) in [
+        (format!("---\n[dependencies]\nlibc = \"0.2\"\n---\n{body}"), 1),
+        (format!("\n\n  ---cargo\n[dependencies]\n---\n{body}"), 3),
+        (format!("#!/usr/bin/env cargo\n---\n[dependencies]\n---\n{body}"), 2),
+    ] {
+        match err_raw(&src) {
+            PayloadError::Syntax { line: at, message, .. } => {
+                assert_eq!(at, line, "{src}");
+                assert!(message.contains("frontmatter"), "{message}");
+            }
+            other => panic!("not a syntax error: {other:?}"),
+        }
+    }
+    // An inner attribute is not a shebang, and a `---` after the first item
+    // is not a fence: neither is mistaken for frontmatter.
+    assert!(!matches!(
+        err_raw(&format!("#![forbid(unsafe_code)]\n{body}\n---\n")),
+        PayloadError::Syntax { ref message, .. } if message.contains("frontmatter")
+    ));
+}

@@ -31,7 +31,10 @@ const REFUSED: &[(&str, Check)] = &[
         "proc_macro_derive",
         |o| matches!(payload_error(o), Some(PayloadError::ForbiddenDerive { name, .. }) if name == "Parser"),
     ),
-    ("build_script_frontmatter", |o| matches!(payload_error(o), Some(PayloadError::Syntax { .. }))),
+    (
+        "build_script_frontmatter",
+        |o| matches!(payload_error(o), Some(PayloadError::Syntax { line: 1, message, .. }) if message.contains("frontmatter")),
+    ),
     ("spawn_process", |o| api_named(o, "std::process")),
     ("read_host_file", |o| api_named(o, "std::fs")),
 ];
